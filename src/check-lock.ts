@@ -1,0 +1,181 @@
+import { ApiPromise, type WithResponse } from './api-promise.js';
+import {
+  ConnectionError,
+  InternalServerError,
+  InvalidInputError,
+  InvalidResponseError,
+  type OnceOnlyError,
+  TimeoutError,
+} from './errors.js';
+import type { RequestOptions, Transport } from './internal/transport.js';
+import { checkInteger, checkJsonObject, checkString, LIMITS } from './internal/validate.js';
+import type { CheckLockStatus } from './types.js';
+
+export interface CheckLockParams {
+  /** The idempotency key, 1 to 256 characters. */
+  key: string;
+  /**
+   * How long the key stays claimed, in seconds (the API's unit). Default: the plan's default.
+   * The server clamps it to its minimum (10 s) and the plan's maximum.
+   */
+  ttl?: number;
+  /** Your data to store with the claim: a JSON object of at most 2048 bytes. */
+  metadata?: Record<string, unknown>;
+  /** The Python SDK's name for `metadata`; give one or the other. */
+  meta?: Record<string, unknown>;
+}
+
+export interface CheckLockOptions extends RequestOptions {
+  /** Overrides the client's `failOpen` for this call. */
+  failOpen?: boolean;
+}
+
+/** Why a check-lock answered `locked` without the server: see `failOpen`. */
+export type FailOpenReason = 'timeout' | 'connection_error' | 'server_error';
+
+export interface CheckLockResult {
+  /** True when this call claimed the key: go ahead with the side effect. */
+  locked: boolean;
+  /** True when the key was already claimed within its TTL: skip the side effect. */
+  duplicate: boolean;
+  status: CheckLockStatus;
+  key: string;
+  /** The effective TTL in seconds, as the server answered it (`null` when it did not say). */
+  ttl: number | null;
+  /** When the key was first claimed; `null` when this call claimed it. */
+  first_seen_at: string | null;
+  /** The request's `X-Request-Id`, the same on every attempt of this call. */
+  request_id: string | null;
+  /**
+   * True for a duplicate answered to a retry whose earlier attempt may have reached the server
+   * (it timed out, lost its connection or got a 500/502/504). The earlier claim may then have
+   * been this call's own. A server that supports request replay never gives this.
+   */
+  ambiguousDuplicate: boolean;
+  /**
+   * Set when `failOpen` is on and the server could not be reached or failed: the result then
+   * says `locked` without the server having claimed the key.
+   */
+  failedOpen: { reason: FailOpenReason; error: OnceOnlyError } | null;
+}
+
+const CHECK_LOCK_STATUSES: readonly string[] = ['locked', 'duplicate'] satisfies CheckLockStatus[];
+
+/**
+ * Claims an idempotency key. See `OnceOnly.checkLock`.
+ */
+export function checkLock(
+  transport: Transport,
+  clientFailOpen: boolean,
+  params: CheckLockParams,
+  options: CheckLockOptions = {},
+): ApiPromise<CheckLockResult, Response | null> {
+  return new ApiPromise(run(transport, clientFailOpen, params, options));
+}
+
+async function run(
+  transport: Transport,
+  clientFailOpen: boolean,
+  params: CheckLockParams,
+  options: CheckLockOptions,
+): Promise<WithResponse<CheckLockResult, Response | null>> {
+  const body = checkLockBody(params);
+  const { failOpen = clientFailOpen, ...requestOptions } = options;
+
+  try {
+    const answer = await transport.request(
+      { method: 'POST', path: '/v1/check-lock', body, retry: 'replay', acceptStatuses: [409] },
+      requestOptions,
+    );
+    const status = statusOf(answer.response, answer.data);
+    const data = answer.data as Record<string, unknown>;
+    const duplicate = status === 'duplicate';
+    const result: CheckLockResult = {
+      locked: !duplicate,
+      duplicate,
+      status,
+      key: typeof data.key === 'string' ? data.key : body.key,
+      ttl: typeof data.ttl === 'number' ? data.ttl : (body.ttl ?? null),
+      first_seen_at: firstSeenAt(answer.response.status, data),
+      request_id: answer.request_id,
+      ambiguousDuplicate: duplicate && answer.retriedAfterUnknownOutcome,
+      failedOpen: null,
+    };
+    return { data: result, response: answer.response, request_id: answer.request_id };
+  } catch (error) {
+    const reason = failOpen ? failOpenReason(error) : null;
+    if (reason === null) throw error;
+
+    // Fail-open trades exactly-once for availability: the caller proceeds as if it holds the
+    // key, so a duplicate side effect becomes possible. It is off unless asked for.
+    const failure = error as ConnectionError | InternalServerError;
+    transport.log.warn(
+      `POST /v1/check-lock failed open (${reason}): proceeding as locked without the server (${failure.message})`,
+    );
+    const result: CheckLockResult = {
+      locked: true,
+      duplicate: false,
+      status: 'locked',
+      key: body.key,
+      ttl: body.ttl ?? null,
+      first_seen_at: null,
+      request_id: failure.request_id,
+      ambiguousDuplicate: false,
+      failedOpen: { reason, error: failure },
+    };
+    return { data: result, response: null, request_id: failure.request_id };
+  }
+}
+
+function checkLockBody(params: CheckLockParams) {
+  if (params.metadata !== undefined && params.meta !== undefined) {
+    throw new InvalidInputError('meta', 'is another name for metadata: give only one of them');
+  }
+  const metadata = params.metadata ?? params.meta;
+  return {
+    key: checkString('key', params.key, { max: LIMITS.idMaxLength }),
+    ...(params.ttl !== undefined && { ttl: checkInteger('ttl', params.ttl, { min: 1 }) }),
+    ...(metadata !== undefined && {
+      metadata: checkJsonObject('metadata', metadata, LIMITS.metadataMaxBytes),
+    }),
+  };
+}
+
+/**
+ * Locked or duplicate: a 409 is a duplicate (the server's 409 mode); otherwise the body's
+ * `status`, else the `X-OnceOnly-Status` header, else the body's `success`.
+ */
+function statusOf(response: Response, data: unknown): CheckLockStatus {
+  if (response.status === 409) return 'duplicate';
+
+  const body = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  for (const candidate of [body.status, response.headers.get('X-OnceOnly-Status')]) {
+    const value = typeof candidate === 'string' ? candidate.toLowerCase() : undefined;
+    if (value && CHECK_LOCK_STATUSES.includes(value)) return value as CheckLockStatus;
+  }
+  if (typeof body.success === 'boolean') return body.success ? 'locked' : 'duplicate';
+
+  const info = {
+    status: response.status,
+    headers: response.headers,
+    request_id: response.headers.get('X-Request-Id'),
+  };
+  throw new InvalidResponseError(
+    'The check-lock answer says neither locked nor duplicate',
+    info,
+    JSON.stringify(data),
+  );
+}
+
+function firstSeenAt(httpStatus: number, data: Record<string, unknown>): string | null {
+  const source = httpStatus === 409 ? (data.detail as Record<string, unknown> | undefined) : data;
+  const value = source?.first_seen_at;
+  return typeof value === 'string' ? value : null;
+}
+
+function failOpenReason(error: unknown): FailOpenReason | null {
+  if (error instanceof TimeoutError) return 'timeout';
+  if (error instanceof ConnectionError) return 'connection_error';
+  if (error instanceof InternalServerError) return 'server_error';
+  return null;
+}

@@ -1,0 +1,60 @@
+import { readEnv } from './env.js';
+import { redactText } from './redact.js';
+
+export type LogLevel = 'off' | 'error' | 'warn' | 'info' | 'debug';
+
+/** Anything with these four methods, `console` included. */
+export interface Logger {
+  error(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  info(message: string, ...rest: unknown[]): void;
+  debug(message: string, ...rest: unknown[]): void;
+}
+
+const RANK: Record<LogLevel, number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
+
+export function isLogLevel(value: unknown): value is LogLevel {
+  return typeof value === 'string' && Object.hasOwn(RANK, value);
+}
+
+/**
+ * The SDK's log: levelled, silent unless asked, every line prefixed and stripped of secrets.
+ * The level comes from the option, else `ONCEONLY_LOG`, else `warn` when a logger was given
+ * and `off` when not.
+ */
+export class Log {
+  readonly level: LogLevel;
+  readonly #logger: Logger;
+  readonly #secrets: readonly string[];
+
+  constructor(options: { logger?: Logger; level?: LogLevel; secrets: readonly string[] }) {
+    const fromEnv = readEnv('ONCEONLY_LOG')?.toLowerCase();
+    this.level = options.level ?? (isLogLevel(fromEnv) ? fromEnv : options.logger ? 'warn' : 'off');
+    this.#logger = options.logger ?? console;
+    this.#secrets = options.secrets;
+  }
+
+  enabled(level: Exclude<LogLevel, 'off'>): boolean {
+    return RANK[this.level] >= RANK[level];
+  }
+
+  debug(message: string): void {
+    if (this.enabled('debug')) this.#logger.debug(this.#line(message));
+  }
+
+  info(message: string): void {
+    if (this.enabled('info')) this.#logger.info(this.#line(message));
+  }
+
+  warn(message: string): void {
+    if (this.enabled('warn')) this.#logger.warn(this.#line(message));
+  }
+
+  error(message: string): void {
+    if (this.enabled('error')) this.#logger.error(this.#line(message));
+  }
+
+  #line(message: string): string {
+    return `[onceonly] ${redactText(message, this.#secrets)}`;
+  }
+}

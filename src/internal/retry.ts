@@ -1,0 +1,88 @@
+import { ConnectionError } from '../errors.js';
+
+/**
+ * How a request may be repeated after a failure whose outcome is unknown, as the spec's
+ * `x-onceonly-retry` says: `safe` (repeating has the effect of sending once), `replay` (safe
+ * because every attempt carries the same `X-Request-Id`), `never` (repeat only what the server
+ * certainly did not process).
+ */
+export type RetryMode = 'safe' | 'replay' | 'never';
+
+export interface RetryPolicy {
+  /** The wait before the first retry; each further retry doubles it. */
+  initialDelayMs: number;
+  /** The longest wait the doubling reaches. */
+  maxDelayMs: number;
+  /** The longest `Retry-After` honoured; a server asking for more gets its error back at once. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  initialDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 60_000,
+};
+
+// 408, 429 and 503 say the server did not act on the request, so any request may be repeated.
+// 500, 502 and 504 leave it open whether the server (or the one behind a gateway) acted, so
+// only requests that are safe to repeat are.
+const NOT_PROCESSED = new Set([408, 429, 503]);
+const MAYBE_PROCESSED = new Set([500, 502, 504]);
+
+export function isRetryableStatus(status: number, mode: RetryMode): boolean {
+  return NOT_PROCESSED.has(status) || (mode !== 'never' && MAYBE_PROCESSED.has(status));
+}
+
+/** True when a failed attempt may have been acted on by the server. */
+export function mayHaveBeenProcessed(failure: { status: number } | ConnectionError): boolean {
+  if (failure instanceof ConnectionError) return !certainlyNotSent(failure);
+  return !NOT_PROCESSED.has(failure.status);
+}
+
+/** Whether a connection failure may be retried for a request of this mode. */
+export function isRetryableConnectionError(error: ConnectionError, mode: RetryMode): boolean {
+  return mode !== 'never' || certainlyNotSent(error);
+}
+
+// Node's fetch reports these when no connection was made, so nothing reached the server.
+// Other runtimes give no such detail; there, any connection failure counts as maybe sent.
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function certainlyNotSent(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * The wait before retry number `retry` (1 for the first): exponential, capped, and reduced by
+ * a random 0-25% so that clients failing together do not retry together.
+ */
+export function backoffDelayMs(retry: number, policy: RetryPolicy, random = Math.random): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (retry - 1));
+  return Math.round(exponential * (1 - 0.25 * random()));
+}
+
+/**
+ * `Retry-After` in milliseconds: delta-seconds (fractions accepted) or an HTTP date. `null`
+ * when absent, negative or unreadable, and the caller falls back to backoff.
+ */
+export function parseRetryAfterMs(value: string | null, now = Date.now()): number | null {
+  const text = value?.trim();
+  if (!text) return null;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+
+  // An HTTP date names its weekday or month; without letters `Date.parse` would take a bare
+  // number such as "-5" for a year.
+  if (!/[a-z]/i.test(text)) return null;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}

@@ -1,0 +1,277 @@
+import {
+  AbortError,
+  ApiError,
+  apiErrorFor,
+  ConnectionError,
+  errorDetailOf,
+  InvalidInputError,
+  InvalidResponseError,
+  TimeoutError,
+} from '../errors.js';
+import type { Log } from './log.js';
+import { redactJson } from './redact.js';
+import { newRequestId } from './request-id.js';
+import {
+  backoffDelayMs,
+  isRetryableConnectionError,
+  isRetryableStatus,
+  mayHaveBeenProcessed,
+  parseRetryAfterMs,
+  type RetryMode,
+  type RetryPolicy,
+} from './retry.js';
+import { sleep } from './sleep.js';
+import { type PathParams, type QueryParams, requestUrl } from './url.js';
+import { checkMaxRetries, checkTimeoutMs } from './validate.js';
+
+/** Options every method takes as its last argument. They apply to that call only. */
+export interface RequestOptions {
+  /** Cancels the call: the request in flight and any wait between attempts. */
+  signal?: AbortSignal;
+  /** Time limit of each attempt in milliseconds, reading the response body included. */
+  timeoutMs?: number;
+  /** How many times a failed attempt may be repeated (0: never). */
+  maxRetries?: number;
+  /** Extra request headers. An `X-Request-Id` given here is sent on every attempt. */
+  headers?: Record<string, string>;
+}
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface TransportConfig {
+  apiKey: string;
+  root: string;
+  timeoutMs: number;
+  maxRetries: number;
+  fetch: FetchLike | undefined;
+  defaultHeaders: Record<string, string>;
+  userAgent: string | null;
+  retryPolicy: RetryPolicy;
+  log: Log;
+}
+
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** A path template of the spec, e.g. `/v1/tools/{name}`. */
+  path: string;
+  pathParams?: PathParams;
+  query?: QueryParams;
+  body?: unknown;
+  /** `safe` for GET and DELETE; for a POST, the spec's `x-onceonly-retry`. */
+  retry: RetryMode;
+  /** Error statuses to hand back as a response instead of throwing (check-lock's 409). */
+  acceptStatuses?: readonly number[];
+  /** Values that must not appear in an error, such as a tool secret sent in the body. */
+  secrets?: readonly string[];
+}
+
+export interface ApiResponse {
+  /** The parsed JSON body. */
+  data: unknown;
+  response: Response;
+  /** The response's `X-Request-Id`, else the id this call sent. */
+  request_id: string;
+  /**
+   * True when an earlier attempt failed in a way the server may have acted on (a timeout, a
+   * broken connection, a 500/502/504) and the call was then repeated.
+   */
+  retriedAfterUnknownOutcome: boolean;
+}
+
+/**
+ * Sends API requests: one place for headers, timeouts, retries, logging and error mapping.
+ * Every method of the SDK goes through `request`.
+ */
+export class Transport {
+  readonly #config: TransportConfig;
+
+  constructor(config: TransportConfig) {
+    this.#config = config;
+  }
+
+  get log(): Log {
+    return this.#config.log;
+  }
+
+  async request(req: ApiRequest, options: RequestOptions = {}): Promise<ApiResponse> {
+    const config = this.#config;
+    const timeoutMs = checkTimeoutMs('timeoutMs', options.timeoutMs ?? config.timeoutMs);
+    const maxRetries = checkMaxRetries('maxRetries', options.maxRetries ?? config.maxRetries);
+    const url = requestUrl(config.root, req.path, req.pathParams, req.query);
+    const body = req.body === undefined ? undefined : serializeBody(req.body);
+    const headers = this.#headers(body !== undefined, options.headers);
+    const requestId = headers.get('X-Request-Id') as string;
+    const secrets = [config.apiKey, ...(req.secrets ?? [])];
+    const label = `${req.method} ${url.slice(config.root.length)}`;
+    const attempts = maxRetries + 1;
+    let retriedAfterUnknownOutcome = false;
+
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      let failure: ApiError | ConnectionError;
+      let retryAfterMs: number | null = null;
+
+      try {
+        // A string body can be sent again as it is, so every attempt gets the full body.
+        const init: RequestInit = { method: req.method, headers, body: body ?? null };
+        const { response, text } = await this.#attempt(url, init, timeoutMs, options.signal);
+        const elapsed = Date.now() - started;
+        const responseId = response.headers.get('X-Request-Id') ?? requestId;
+        config.log.debug(
+          `${label} ${response.status} in ${elapsed} ms (attempt ${attempt}/${attempts}, request_id ${responseId})`,
+        );
+
+        const info = { status: response.status, headers: response.headers, request_id: responseId };
+        if (response.ok || req.acceptStatuses?.includes(response.status)) {
+          const data = parseSuccessBody(text, info);
+          return { data, response, request_id: responseId, retriedAfterUnknownOutcome };
+        }
+
+        const errorBody = redactJson(parseErrorBody(text), secrets);
+        retryAfterMs = parseRetryAfterMs(response.headers.get('Retry-After'));
+        failure = apiErrorFor(info, errorDetailOf(errorBody), errorBody, retryAfterMs);
+      } catch (error) {
+        if (!(error instanceof ConnectionError)) throw error;
+        error.request_id = requestId;
+        failure = error;
+        config.log.debug(
+          `${label} failed in ${Date.now() - started} ms: ${error.message} (attempt ${attempt}/${attempts}, request_id ${requestId})`,
+        );
+      }
+
+      const retryable =
+        failure instanceof ConnectionError
+          ? isRetryableConnectionError(failure, req.retry)
+          : isRetryableStatus(failure.status, req.retry);
+      if (!retryable || attempt > maxRetries) throw failure;
+
+      // A server asking for a longer wait than the ceiling gets its answer back at once,
+      // rather than a call that hangs for minutes; `RateLimitError.retryAfterMs` tells how long.
+      if (retryAfterMs !== null && retryAfterMs > config.retryPolicy.maxRetryAfterMs) {
+        throw failure;
+      }
+
+      const delayMs = retryAfterMs ?? backoffDelayMs(attempt, config.retryPolicy);
+      retriedAfterUnknownOutcome ||= mayHaveBeenProcessed(failure);
+      const reason = failure instanceof ApiError ? `HTTP ${failure.status}` : failure.message;
+      config.log.warn(
+        `${label} retrying in ${delayMs} ms after ${reason} (attempt ${attempt + 1}/${attempts}, request_id ${requestId})`,
+      );
+      await sleep(delayMs, options.signal);
+    }
+  }
+
+  /**
+   * One attempt: the request and the whole body read under one timeout. The caller's signal
+   * and the timeout both abort it; neither the timer nor the listener outlives it.
+   */
+  async #attempt(
+    url: string,
+    init: RequestInit,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: Response; text: string }> {
+    if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    try {
+      // Calling through a local keeps `fetch` from being invoked with the transport as `this`,
+      // which browsers refuse ("Illegal invocation"). The global is looked up per call so that
+      // a fetch replaced after the client was made (a test's mock) is used.
+      const fetchFn = this.#config.fetch ?? globalThis.fetch;
+      const request = fetchFn(url, { ...init, signal: controller.signal });
+      const response = await untilAborted(request, controller.signal);
+      const text = await untilAborted(response.text(), controller.signal, () => {
+        response.body?.cancel().catch(() => {});
+      });
+      return { response, text };
+    } catch (error) {
+      if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+      if (timedOut) throw new TimeoutError(timeoutMs);
+      throw new ConnectionError(`Connection error: ${describe(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #headers(hasBody: boolean, callHeaders: Record<string, string> | undefined): Headers {
+    const { apiKey, defaultHeaders, userAgent } = this.#config;
+    const headers = new Headers({ Accept: 'application/json' });
+    if (hasBody) headers.set('Content-Type', 'application/json');
+    if (userAgent !== null) headers.set('User-Agent', userAgent);
+    for (const [name, value] of Object.entries(defaultHeaders)) headers.set(name, value);
+    for (const [name, value] of Object.entries(callHeaders ?? {})) headers.set(name, value);
+    headers.set('Authorization', `Bearer ${apiKey}`);
+    // One id per logical call, the same on every attempt: the spec's replay rule.
+    if (!headers.has('X-Request-Id')) headers.set('X-Request-Id', newRequestId());
+    return headers;
+  }
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts. A `fetch` that ignores its signal (some
+ * polyfills and mocks), or a body stream that stalls, cannot hold the call past its timeout.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onAbort?: () => void) {
+  if (signal.aborted) {
+    onAbort?.();
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort?.();
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+function serializeBody(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    throw new InvalidInputError('body', `must be serialisable as JSON (${describe(error)})`);
+  }
+}
+
+function parseSuccessBody(
+  text: string,
+  info: { status: number; headers: Headers; request_id: string },
+): unknown {
+  if (text.trim() === '') {
+    throw new InvalidResponseError('The response body is empty, expected JSON', info, text);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidResponseError('The response body is not valid JSON', info, text, {
+      cause: error,
+    });
+  }
+}
+
+/** The parsed JSON of an error body, or its text when it is not JSON (a proxy's HTML page). */
+function parseErrorBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof cause?.code === 'string' ? `${message} (${cause.code})` : message;
+}

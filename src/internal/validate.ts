@@ -1,0 +1,193 @@
+import { InvalidInputError } from '../errors.js';
+
+/**
+ * The spec's constraints on request input, checked before anything is sent. A unit test holds
+ * each value equal to openapi/onceonly.yaml.
+ */
+export const LIMITS = {
+  idMaxLength: 256,
+  metadataMaxBytes: 2048,
+  toolNamePattern: /^[a-zA-Z0-9_.:-]+$/,
+  scopeIdPattern: /^(global|agent:.+)$/,
+  toolUrlPattern: /^https?:\/\//,
+  toolSecretMinLength: 8,
+  toolTimeoutMs: { min: 250, max: 120_000 },
+  toolMaxRetries: { min: 0, max: 10 },
+  descriptionMaxLength: 512,
+  reasonMaxLength: 512,
+  eventTypeMaxLength: 64,
+  agentLogsLimit: { min: 1, max: 500 },
+  eventsLimit: { min: 1, max: 500 },
+  runsLimit: { min: 1, max: 500 },
+  runTimelineLimit: { min: 1, max: 2000 },
+  dayPattern: /^\d{4}-\d{2}-\d{2}$/,
+} as const;
+
+interface StringRule {
+  min?: number;
+  max?: number;
+  pattern?: RegExp;
+  /** How to say what the pattern allows, for the error message. */
+  patternText?: string;
+  /** Refuse strings of only white space. */
+  notBlank?: boolean;
+}
+
+export function checkString(field: string, value: unknown, rule: StringRule = {}): string {
+  if (typeof value !== 'string') fail(field, `must be a string (got ${typeName(value)})`);
+  const { min = 1, max, pattern, patternText, notBlank } = rule;
+  if (value.length < min || (max !== undefined && value.length > max)) {
+    const range = max === undefined ? `at least ${min}` : `${min} to ${max}`;
+    fail(field, `must be ${range} characters long (got ${value.length})`);
+  }
+  if (notBlank && value.trim() === '') fail(field, 'must not be blank');
+  if (pattern && !pattern.test(value)) fail(field, `must ${patternText ?? `match ${pattern}`}`);
+  return value;
+}
+
+/** An id of the API (agent, run, lease key): 1 to 256 characters, not blank. */
+export function checkId(field: string, value: unknown): string {
+  return checkString(field, value, { max: LIMITS.idMaxLength, notBlank: true });
+}
+
+export function checkToolName(field: string, value: unknown): string {
+  return checkString(field, value, {
+    max: LIMITS.idMaxLength,
+    pattern: LIMITS.toolNamePattern,
+    patternText: 'use only letters, digits and _ . : -',
+  });
+}
+
+export function checkScopeId(field: string, value: unknown): string {
+  return checkString(field, value, {
+    pattern: LIMITS.scopeIdPattern,
+    patternText: 'be "global" or "agent:<agent_id>"',
+  });
+}
+
+export function checkInteger(
+  field: string,
+  value: unknown,
+  range: { min?: number; max?: number } = {},
+): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    fail(field, `must be a whole number (got ${describeValue(value)})`);
+  }
+  checkRange(field, value, range);
+  return value;
+}
+
+export function checkNumber(
+  field: string,
+  value: unknown,
+  range: { min?: number; max?: number } = {},
+): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    fail(field, `must be a finite number (got ${describeValue(value)})`);
+  }
+  checkRange(field, value, range);
+  return value;
+}
+
+export function checkBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(field, `must be true or false (got ${typeName(value)})`);
+  return value;
+}
+
+export function checkOneOf<T extends string>(field: string, value: unknown, values: readonly T[]) {
+  if (!values.includes(value as T)) {
+    fail(field, `must be one of ${values.join(', ')} (got ${describeValue(value)})`);
+  }
+  return value as T;
+}
+
+/** A plain JSON object (not an array, not null). */
+export function checkObject(field: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail(field, `must be an object (got ${typeName(value)})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** An object whose UTF-8 JSON is at most `maxBytes` long. */
+export function checkJsonObject(field: string, value: unknown, maxBytes: number) {
+  const object = checkObject(field, value);
+  let json: string;
+  try {
+    json = JSON.stringify(object);
+  } catch (error) {
+    fail(field, `must be serialisable as JSON (${(error as Error).message})`);
+  }
+  const bytes = new TextEncoder().encode(json).length;
+  if (bytes > maxBytes) fail(field, `must be at most ${maxBytes} bytes as JSON (got ${bytes})`);
+  return object;
+}
+
+export function checkArray<T>(
+  field: string,
+  value: unknown,
+  checkItem: (field: string, item: unknown) => T,
+): T[] {
+  if (!Array.isArray(value)) fail(field, `must be an array (got ${typeName(value)})`);
+  return value.map((item, index) => checkItem(`${field}[${index}]`, item));
+}
+
+/** A time limit in milliseconds: a positive number. */
+export function checkTimeoutMs(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    fail(field, `must be a positive number of milliseconds (got ${describeValue(value)})`);
+  }
+  return value;
+}
+
+/** A retry count: a whole number >= 0. */
+export function checkMaxRetries(field: string, value: unknown): number {
+  return checkInteger(field, value, { min: 0 });
+}
+
+/** Runs `check` when `value` is present; `undefined` stays `undefined`. */
+export function optional<T>(
+  field: string,
+  value: unknown,
+  check: (field: string, value: unknown) => T,
+): T | undefined {
+  return value === undefined ? undefined : check(field, value);
+}
+
+function checkRange(field: string, value: number, range: { min?: number; max?: number }) {
+  const { min, max } = range;
+  if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+    const bounds =
+      min !== undefined && max !== undefined
+        ? `from ${min} to ${max}`
+        : min !== undefined
+          ? `>= ${min}`
+          : `<= ${max}`;
+    fail(field, `must be ${bounds} (got ${value})`);
+  }
+}
+
+function fail(field: string, message: string): never {
+  throw new InvalidInputError(field, message);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+// Only numbers and short strings are echoed into messages: an input may be a secret.
+function describeValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return typeName(value);
+}
+
+/** Refuses keys the spec does not define for this object (it would refuse them too). */
+export function checkKnownKeys(field: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      fail(`${field}.${key}`, `is not a field of ${field} (known: ${known.join(', ')})`);
+    }
+  }
+}
