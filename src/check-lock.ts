@@ -8,7 +8,7 @@ import {
   TimeoutError,
 } from './errors.js';
 import type { RequestOptions, Transport } from './internal/transport.js';
-import { checkInteger, checkJsonObject, checkString, LIMITS } from './internal/validate.js';
+import { checkInteger, checkJsonObject, checkKey, LIMITS } from './internal/validate.js';
 import type { CheckLockStatus } from './types.js';
 
 export interface CheckLockParams {
@@ -87,7 +87,7 @@ async function run(
       { method: 'POST', path: '/v1/check-lock', body, retry: 'replay', acceptStatuses: [409] },
       requestOptions,
     );
-    const status = statusOf(answer.response, answer.data);
+    const status = statusOf(answer.response, answer.data, answer.request_id);
     const data = answer.data as Record<string, unknown>;
     const duplicate = status === 'duplicate';
     const result: CheckLockResult = {
@@ -133,7 +133,7 @@ function checkLockBody(params: CheckLockParams) {
   }
   const metadata = params.metadata ?? params.meta;
   return {
-    key: checkString('key', params.key, { max: LIMITS.idMaxLength }),
+    key: checkKey(params.key),
     ...(params.ttl !== undefined && { ttl: checkInteger('ttl', params.ttl, { min: 1 }) }),
     ...(metadata !== undefined && {
       metadata: checkJsonObject('metadata', metadata, LIMITS.metadataMaxBytes),
@@ -145,7 +145,7 @@ function checkLockBody(params: CheckLockParams) {
  * Locked or duplicate: a 409 is a duplicate (the server's 409 mode); otherwise the body's
  * `status`, else the `X-OnceOnly-Status` header, else the body's `success`.
  */
-function statusOf(response: Response, data: unknown): CheckLockStatus {
+function statusOf(response: Response, data: unknown, requestId: string): CheckLockStatus {
   if (response.status === 409) return 'duplicate';
 
   const body = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
@@ -155,11 +155,7 @@ function statusOf(response: Response, data: unknown): CheckLockStatus {
   }
   if (typeof body.success === 'boolean') return body.success ? 'locked' : 'duplicate';
 
-  const info = {
-    status: response.status,
-    headers: response.headers,
-    request_id: response.headers.get('X-Request-Id'),
-  };
+  const info = { status: response.status, headers: response.headers, request_id: requestId };
   throw new InvalidResponseError(
     'The check-lock answer says neither locked nor duplicate',
     info,

@@ -1,3 +1,4 @@
+import { Ai } from './ai.js';
 import type { ApiPromise } from './api-promise.js';
 import {
   type CheckLockOptions,
@@ -89,8 +90,8 @@ const NOTIFICATION_KEYS = [
 ] as const;
 
 /**
- * The OnceOnly client. Idempotency (`checkLock`), governance (`gov`), account and run
- * timelines. Every method returns an `ApiPromise`: await it for the result, or call
+ * The OnceOnly client. Idempotency (`checkLock`), agent execution (`ai`), governance (`gov`),
+ * account and run timelines. Every method returns an `ApiPromise`: await it for the result, or call
  * `.withResponse()` for the raw `Response` as well.
  */
 export class OnceOnly {
@@ -98,6 +99,8 @@ export class OnceOnly {
   readonly baseUrl: string;
   /** Policies, tools, the kill switch, agent logs and metrics. */
   readonly gov: Governance;
+  /** Leases, keyed runs with polling, governed tool calls and `runFn`. */
+  readonly ai: Ai;
 
   readonly #transport: Transport;
   readonly #failOpen: boolean;
@@ -136,6 +139,7 @@ export class OnceOnly {
       log,
     });
     this.gov = new Governance(this.#transport);
+    this.ai = new Ai(this.#transport);
   }
 
   /**

@@ -11,6 +11,16 @@ export type CheckLockResponse = Schemas['CheckLockResponse'];
 export type CheckLockStatus = Schemas['CheckLockStatus'];
 
 export type LeaseStatusValue = Schemas['LeaseStatusValue'];
+export type LeaseRequest = Schemas['LeaseRequest'];
+export type ExtendRequest = Schemas['ExtendRequest'];
+export type ExtendResponse = Schemas['ExtendResponse'];
+export type CompleteRequest = Schemas['CompleteRequest'];
+export type FailRequest = Schemas['FailRequest'];
+export type CancelRequest = Schemas['CancelRequest'];
+export type RunKeyedRequest = Schemas['RunKeyedRequest'];
+export type RunToolRequest = Schemas['RunToolRequest'];
+export type RunMetadata = Schemas['RunMetadata'];
+export type RunAction = Schemas['RunAction'];
 export type LeaseState = Schemas['LeaseState'];
 export type LeaseStatus = Schemas['LeaseStatus'];
 export type LeaseOutcome = Schemas['LeaseOutcome'];

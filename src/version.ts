@@ -1,2 +1,2 @@
-/** The SDK's version, kept equal to package.json's by `npm run version`. */
+/** The SDK's version, kept equal to package.json's by `npm run version-packages`. */
 export const VERSION = '0.0.0';

@@ -1,3 +1,4 @@
+import type { paths } from '../../generated/schema.js';
 import {
   AbortError,
   ApiError,
@@ -9,7 +10,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import type { Log } from './log.js';
-import { redactJson } from './redact.js';
+import { redactJson, redactText } from './redact.js';
 import { newRequestId } from './request-id.js';
 import {
   backoffDelayMs,
@@ -53,7 +54,7 @@ export interface TransportConfig {
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'DELETE';
   /** A path template of the spec, e.g. `/v1/tools/{name}`. */
-  path: string;
+  path: keyof paths;
   pathParams?: PathParams;
   query?: QueryParams;
   body?: unknown;
@@ -123,7 +124,7 @@ export class Transport {
 
         const info = { status: response.status, headers: response.headers, request_id: responseId };
         if (response.ok || req.acceptStatuses?.includes(response.status)) {
-          const data = parseSuccessBody(text, info);
+          const data = parseSuccessBody(text, info, secrets);
           return { data, response, request_id: responseId, retriedAfterUnknownOutcome };
         }
 
@@ -248,6 +249,7 @@ function serializeBody(body: unknown): string {
 function parseSuccessBody(
   text: string,
   info: { status: number; headers: Headers; request_id: string },
+  secrets: readonly string[],
 ): unknown {
   if (text.trim() === '') {
     throw new InvalidResponseError('The response body is empty, expected JSON', info, text);
@@ -255,7 +257,8 @@ function parseSuccessBody(
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InvalidResponseError('The response body is not valid JSON', info, text, {
+    const body = redactText(text, secrets);
+    throw new InvalidResponseError('The response body is not valid JSON', info, body, {
       cause: error,
     });
   }

@@ -50,6 +50,11 @@ export function checkId(field: string, value: unknown): string {
   return checkString(field, value, { max: LIMITS.idMaxLength, notBlank: true });
 }
 
+/** An idempotency or lease key: 1 to 256 characters. */
+export function checkKey(value: unknown, field = 'key'): string {
+  return checkString(field, value, { max: LIMITS.idMaxLength });
+}
+
 export function checkToolName(field: string, value: unknown): string {
   return checkString(field, value, {
     max: LIMITS.idMaxLength,
