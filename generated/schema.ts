@@ -677,11 +677,11 @@ export interface components {
     schemas: {
         /** @description An idempotency or lease key, 1 to 256 characters. */
         Key: string;
-        /** @description An agent's id, 1 to 256 characters, not blank. */
+        /** @description An agent's id, 1 to 256 characters, not blank, and not `.` or `..` (URL parsing would resolve such a path segment away, even percent-encoded). */
         AgentId: string;
-        /** @description A run's id, 1 to 256 characters, not blank. */
+        /** @description A run's id, 1 to 256 characters, not blank, and not `.` or `..`. */
         RunId: string;
-        /** @description A tool's name, unique within its scope. */
+        /** @description A tool's name, unique within its scope; not `.` or `..`. */
         ToolName: string;
         /**
          * @description Where a tool is visible: `global` (every agent) or `agent:<agent_id>` (one agent).

@@ -8,7 +8,14 @@ import {
   TimeoutError,
 } from './errors.js';
 import type { RequestOptions, Transport } from './internal/transport.js';
-import { checkInteger, checkJsonObject, checkKey, LIMITS } from './internal/validate.js';
+import {
+  checkInteger,
+  checkJsonObject,
+  checkKey,
+  checkKnownKeys,
+  checkObject,
+  LIMITS,
+} from './internal/validate.js';
 import type { CheckLockStatus } from './types.js';
 
 export interface CheckLockParams {
@@ -128,15 +135,17 @@ async function run(
 }
 
 function checkLockBody(params: CheckLockParams) {
+  checkKnownKeys('params', checkObject('params', params), ['key', 'ttl', 'metadata', 'meta']);
   if (params.metadata !== undefined && params.meta !== undefined) {
     throw new InvalidInputError('meta', 'is another name for metadata: give only one of them');
   }
-  const metadata = params.metadata ?? params.meta;
+  const [field, metadata] =
+    params.meta === undefined ? ['metadata', params.metadata] : ['meta', params.meta];
   return {
     key: checkKey(params.key),
     ...(params.ttl !== undefined && { ttl: checkInteger('ttl', params.ttl, { min: 1 }) }),
     ...(metadata !== undefined && {
-      metadata: checkJsonObject('metadata', metadata, LIMITS.metadataMaxBytes),
+      metadata: checkJsonObject(field, metadata, LIMITS.metadataMaxBytes),
     }),
   };
 }

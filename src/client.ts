@@ -6,7 +6,7 @@ import {
   type CheckLockResult,
   checkLock,
 } from './check-lock.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, InvalidResponseError } from './errors.js';
 import { compact, Governance, limitIn } from './governance.js';
 import { call } from './internal/call.js';
 import { readEnv } from './internal/env.js';
@@ -16,6 +16,7 @@ import { type FetchLike, type RequestOptions, Transport } from './internal/trans
 import { DEFAULT_BASE_URL, serverRoot } from './internal/url.js';
 import {
   checkBoolean,
+  checkDay,
   checkId,
   checkInteger,
   checkKnownKeys,
@@ -199,16 +200,14 @@ export class OnceOnly {
     params: { from_day?: string; to_day?: string } = {},
     options?: RequestOptions,
   ): ApiPromise<AccountMetrics> {
-    const day = (field: string, value: unknown) =>
-      checkString(field, value, { pattern: LIMITS.dayPattern, patternText: 'be YYYY-MM-DD' });
     return call(
       this.#transport,
       () => ({
         method: 'GET',
         path: '/v1/metrics',
         query: {
-          from_day: optional('from_day', params.from_day, day),
-          to_day: optional('to_day', params.to_day, day),
+          from_day: optional('from_day', params.from_day, checkDay),
+          to_day: optional('to_day', params.to_day, checkDay),
         },
         retry: 'safe',
       }),
@@ -268,7 +267,16 @@ export class OnceOnly {
         retry: 'safe',
       }),
       options,
-      (data) => (data as { data: AccountEvent[] }).data,
+      (data, answer) => {
+        const events = (data as { data?: unknown } | null)?.data;
+        if (Array.isArray(events)) return events as AccountEvent[];
+        const info = {
+          status: answer.response.status,
+          headers: answer.response.headers,
+          request_id: answer.request_id,
+        };
+        throw new InvalidResponseError('The events answer has no `data` list', info, '');
+      },
     );
   }
 

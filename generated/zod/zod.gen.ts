@@ -10,19 +10,19 @@ import * as z from 'zod';
 export const zKey = z.string().min(1).max(256);
 
 /**
- * An agent's id, 1 to 256 characters, not blank.
+ * An agent's id, 1 to 256 characters, not blank, and not `.` or `..` (URL parsing would resolve such a path segment away, even percent-encoded).
  */
-export const zAgentId = z.string().min(1).max(256).regex(/\S/);
+export const zAgentId = z.string().min(1).max(256).regex(/^(?!\.\.?$)[\s\S]*\S/);
 
 /**
- * A run's id, 1 to 256 characters, not blank.
+ * A run's id, 1 to 256 characters, not blank, and not `.` or `..`.
  */
-export const zRunId = z.string().min(1).max(256).regex(/\S/);
+export const zRunId = z.string().min(1).max(256).regex(/^(?!\.\.?$)[\s\S]*\S/);
 
 /**
- * A tool's name, unique within its scope.
+ * A tool's name, unique within its scope; not `.` or `..`.
  */
-export const zToolName = z.string().min(1).max(256).regex(/^[a-zA-Z0-9_.:-]+$/);
+export const zToolName = z.string().min(1).max(256).regex(/^(?!\.\.?$)[a-zA-Z0-9_.:-]+$/);
 
 /**
  * Where a tool is visible: `global` (every agent) or `agent:<agent_id>` (one agent).

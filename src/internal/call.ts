@@ -1,5 +1,5 @@
 import { ApiPromise } from '../api-promise.js';
-import type { ApiRequest, RequestOptions, Transport } from './transport.js';
+import type { ApiRequest, ApiResponse, RequestOptions, Transport } from './transport.js';
 
 /**
  * Sends the request that `build` makes and gives its parsed body as `T`. `build` runs inside
@@ -10,11 +10,12 @@ export function call<T>(
   transport: Transport,
   build: () => ApiRequest,
   options?: RequestOptions,
-  select: (data: unknown) => T = (data) => data as T,
+  select: (data: unknown, answer: ApiResponse) => T = (data) => data as T,
 ): ApiPromise<T> {
   const result = (async () => {
     const answer = await transport.request(build(), options);
-    return { data: select(answer.data), response: answer.response, request_id: answer.request_id };
+    const data = select(answer.data, answer);
+    return { data, response: answer.response, request_id: answer.request_id };
   })();
   return new ApiPromise(result);
 }

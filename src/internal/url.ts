@@ -29,7 +29,9 @@ export type QueryParams = Record<string, string | number | boolean | undefined>;
 
 /**
  * The request URL for a path template of the spec (`/v1/tools/{name}`): each path parameter
- * encoded as exactly one segment, query values that are `undefined` left out.
+ * encoded as exactly one segment, query values that are `undefined` left out. Parameters of
+ * `.` and `..` are refused earlier (see `checkPathSegment`): URL parsing resolves them away,
+ * even percent-encoded.
  */
 export function requestUrl(
   root: string,
@@ -40,7 +42,7 @@ export function requestUrl(
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = pathParams[name];
     if (value === undefined) throw new Error(`no value for path parameter ${name}`);
-    return encodeSegment(value);
+    return encodeURIComponent(value);
   });
 
   const search = new URLSearchParams();
@@ -49,11 +51,4 @@ export function requestUrl(
   }
   const queryString = search.toString();
   return queryString ? `${root}${path}?${queryString}` : `${root}${path}`;
-}
-
-// `encodeURIComponent` leaves `.` alone, and URL parsing resolves a segment of `.` or `..`
-// (both valid tool names) against its parent; percent-encoded dots are left as they are.
-function encodeSegment(value: string): string {
-  if (value === '.' || value === '..') return value.replaceAll('.', '%2E');
-  return encodeURIComponent(value);
 }

@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.js';
 export const LIMITS = {
   idMaxLength: 256,
   metadataMaxBytes: 2048,
-  toolNamePattern: /^[a-zA-Z0-9_.:-]+$/,
+  toolNamePattern: /^(?!\.\.?$)[a-zA-Z0-9_.:-]+$/,
   scopeIdPattern: /^(global|agent:.+)$/,
   toolUrlPattern: /^https?:\/\//,
   toolSecretMinLength: 8,
@@ -45,9 +45,14 @@ export function checkString(field: string, value: unknown, rule: StringRule = {}
   return value;
 }
 
-/** An id of the API (agent, run, lease key): 1 to 256 characters, not blank. */
+/**
+ * An id that goes into a URL path (agent, run): 1 to 256 characters, not blank, and not `.` or
+ * `..`, which URL parsing would resolve into another endpoint's path.
+ */
 export function checkId(field: string, value: unknown): string {
-  return checkString(field, value, { max: LIMITS.idMaxLength, notBlank: true });
+  const id = checkString(field, value, { max: LIMITS.idMaxLength, notBlank: true });
+  if (id === '.' || id === '..') fail(field, 'must not be "." or ".." (not a usable path segment)');
+  return id;
 }
 
 /** An idempotency or lease key: 1 to 256 characters. */
@@ -59,7 +64,7 @@ export function checkToolName(field: string, value: unknown): string {
   return checkString(field, value, {
     max: LIMITS.idMaxLength,
     pattern: LIMITS.toolNamePattern,
-    patternText: 'use only letters, digits and _ . : -',
+    patternText: 'use only letters, digits and _ . : - (and not be "." or "..")',
   });
 }
 
@@ -135,6 +140,19 @@ export function checkArray<T>(
 ): T[] {
   if (!Array.isArray(value)) fail(field, `must be an array (got ${typeName(value)})`);
   return value.map((item, index) => checkItem(`${field}[${index}]`, item));
+}
+
+/** A calendar day, `YYYY-MM-DD`, that exists. */
+export function checkDay(field: string, value: unknown): string {
+  const day = checkString(field, value, {
+    pattern: LIMITS.dayPattern,
+    patternText: 'be YYYY-MM-DD',
+  });
+  const parsed = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) {
+    fail(field, `must be a day that exists (got ${day})`);
+  }
+  return day;
 }
 
 /** A time limit in milliseconds: a positive number. */
