@@ -203,7 +203,7 @@ export class Ai {
    * the server's `retry_after_sec` within those bounds. Past `timeoutMs` it rejects with
    * `WaitTimeoutError`; `signal` cancels it.
    */
-  wait(key: string, options: WaitOptions = {}): Promise<AiResult> {
+  async wait(key: string, options: WaitOptions = {}): Promise<AiResult> {
     return waitForResult(this, checkKey(key), options);
   }
 

@@ -62,12 +62,14 @@ export function idempotentAi<A extends unknown[], R>(
   options: IdempotentAiOptions<A> = {},
 ): (...args: A) => Promise<RunFnResult> {
   const { key, keyFn, keyPrefix, keyId, keyVersion, ...runOptions } = options;
-  const fixedKey = key === undefined ? undefined : checkString('key', key);
-  const makeKey = keyMaker(fn, { keyFn, keyPrefix, keyId, keyVersion });
+  // A fixed key names every call the same: no key is derived from the function or arguments.
+  const makeKey =
+    key === undefined
+      ? keyMaker(fn, { keyFn, keyPrefix, keyId, keyVersion })
+      : async () => checkString('key', key, { max: 256 });
 
   return async (...args: A) => {
-    const callKeyValue = fixedKey ?? (await makeKey(args));
-    return client.ai.runFn(callKeyValue, (signal) => fn(...args, signal), runOptions);
+    return client.ai.runFn(await makeKey(args), (signal) => fn(...args, signal), runOptions);
   };
 }
 

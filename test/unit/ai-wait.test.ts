@@ -1,0 +1,456 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  AbortError,
+  InvalidInputError,
+  type LeaseStatus,
+  NotFoundError,
+  type WaitOptions,
+  WaitTimeoutError,
+} from '../../src/index.js';
+import {
+  after,
+  aiResult,
+  apiError,
+  hang,
+  json,
+  leaseState,
+  leaseStatus,
+  type Reply,
+  type ScriptedApi,
+  scriptedApi,
+  settle,
+} from '../support/scripted-api.js';
+
+const KEY = 'job:42';
+const STATUS = 'GET /v1/ai/status';
+const RESULT = 'GET /v1/ai/result';
+const RUN = 'POST /v1/ai/run';
+const DONE = aiResult(KEY, 'completed', { result: { rows: 3 } });
+
+/** Status answers in order (the last repeats); `hint` is `retry_after_sec`. */
+function statuses(...values: (string | [string, number | null])[]): Reply[] {
+  return values.map((value, index) => {
+    const [status, hint] = typeof value === 'string' ? [value, null] : value;
+    return json(leaseStatus(KEY, status, { version: index + 1, retry_after_sec: hint }));
+  });
+}
+
+function waitApi(statusReplies: Reply[], extra: Record<string, Reply | Reply[]> = {}) {
+  return scriptedApi({ [STATUS]: statusReplies, [RESULT]: json(DONE), ...extra });
+}
+
+let start = 0;
+
+/** Fake times since the test started of the status polls. */
+function pollTimes(api: ScriptedApi): number[] {
+  return api.to(STATUS).map((request) => request.at - start);
+}
+
+/** Starts `ai.wait` on KEY and steps the fake clock until it settles (at most `limitMs`). */
+async function waitFor(api: ScriptedApi, options: WaitOptions, limitMs = 120_000) {
+  const outcome = settle(api.client().ai.wait(KEY, options));
+  await vi.advanceTimersByTimeAsync(limitMs);
+  expect(outcome.done).toBe(true);
+  return outcome;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  start = Date.now();
+});
+
+afterEach(() => {
+  expect(vi.getTimerCount()).toBe(0);
+  vi.useRealTimers();
+});
+
+describe('ai.wait follows the server’s retry_after_sec within the poll bounds', () => {
+  it('polls again exactly 2000 ms later for a hint of 2 s', async () => {
+    const api = waitApi(statuses(['in_progress', 2], 'completed'));
+    const outcome = settle(api.client().ai.wait(KEY));
+
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(api.to(STATUS)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(api.to(STATUS)).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.value).toEqual(DONE);
+    expect(pollTimes(api)).toEqual([0, 2000]);
+  });
+
+  it('caps a hint of 100 s at maxPollIntervalMs', async () => {
+    const api = waitApi(statuses(['in_progress', 100], 'completed'));
+    await waitFor(api, { maxPollIntervalMs: 3000 });
+    expect(pollTimes(api)).toEqual([0, 3000]);
+  });
+
+  it('caps a hint of 100 s at the default maximum of 5000 ms', async () => {
+    const api = waitApi(statuses(['in_progress', 100], 'completed'));
+    await waitFor(api, {});
+    expect(pollTimes(api)).toEqual([0, 5000]);
+  });
+
+  it('raises a hint of 0 to pollIntervalMs', async () => {
+    const api = waitApi(statuses(['in_progress', 0], 'completed'));
+    await waitFor(api, { pollIntervalMs: 750 });
+    expect(pollTimes(api)).toEqual([0, 750]);
+  });
+
+  it('raises a hint of 0 to the default minimum of 500 ms', async () => {
+    const api = waitApi(statuses(['in_progress', 0], 'completed'));
+    await waitFor(api, {});
+    expect(pollTimes(api)).toEqual([0, 500]);
+  });
+});
+
+describe('ai.wait without a hint', () => {
+  it('doubles the wait from pollIntervalMs up to maxPollIntervalMs', async () => {
+    const running = Array<string>(6).fill('in_progress');
+    const api = waitApi(statuses(...running, 'completed'));
+    await waitFor(api, { pollIntervalMs: 100, maxPollIntervalMs: 1000 });
+    // Waits of 100, 200, 400, 800, then 1000 (capped) twice.
+    expect(pollTimes(api)).toEqual([0, 100, 300, 700, 1500, 2500, 3500]);
+  });
+
+  it('doubles from 500 ms to 5000 ms with the defaults', async () => {
+    const running = Array<string>(6).fill('in_progress');
+    const api = waitApi(statuses(...running, 'completed'));
+    await waitFor(api, {});
+    expect(pollTimes(api)).toEqual([0, 500, 1500, 3500, 7500, 12_500, 17_500]);
+  });
+
+  it('raises the default maximum to a pollIntervalMs above it', async () => {
+    const api = waitApi(statuses('in_progress', 'in_progress', 'completed'));
+    const outcome = await waitFor(api, { pollIntervalMs: 8000 });
+    expect(outcome.value).toEqual(DONE);
+    expect(pollTimes(api)).toEqual([0, 8000, 16_000]);
+  });
+
+  it('keeps a constant interval when pollIntervalMs equals maxPollIntervalMs', async () => {
+    const api = waitApi(statuses('in_progress', 'in_progress', 'in_progress', 'completed'));
+    await waitFor(api, { pollIntervalMs: 300, maxPollIntervalMs: 300 });
+    expect(pollTimes(api)).toEqual([0, 300, 600, 900]);
+  });
+});
+
+describe('ai.wait past its deadline', () => {
+  it('rejects with WaitTimeoutError carrying key, timeoutMs and the last status read', async () => {
+    const api = waitApi(statuses('in_progress', 'in_progress', 'in_progress'));
+    const outcome = settle(
+      api.client().ai.wait(KEY, { timeoutMs: 2500, pollIntervalMs: 1000, maxPollIntervalMs: 1000 }),
+    );
+
+    await vi.advanceTimersByTimeAsync(2499);
+    expect(outcome.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome.done).toBe(true);
+
+    const error = outcome.error as WaitTimeoutError;
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(error.key).toBe(KEY);
+    expect(error.timeoutMs).toBe(2500);
+    // The third status read (version 3 here), as the server sent it: not a made-up result.
+    expect(error.lastStatus).toEqual(
+      leaseStatus(KEY, 'in_progress', { version: 3, retry_after_sec: null }),
+    );
+    expect(pollTimes(api)).toEqual([0, 1000, 2000]);
+    expect(api.to(RESULT)).toHaveLength(0);
+  });
+
+  it('reports the latest of several different statuses', async () => {
+    const api = waitApi(statuses('polling', 'acquired', 'in_progress'));
+    const outcome = await waitFor(api, {
+      timeoutMs: 2500,
+      pollIntervalMs: 1000,
+      maxPollIntervalMs: 1000,
+    });
+    const error = outcome.error as WaitTimeoutError;
+    expect(error.lastStatus?.status).toBe('in_progress');
+    expect(error.lastStatus?.version).toBe(3);
+  });
+
+  it('polls no more after the deadline', async () => {
+    const api = waitApi(statuses('in_progress'));
+    await waitFor(api, { timeoutMs: 2500, pollIntervalMs: 1000, maxPollIntervalMs: 1000 });
+    const polls = api.to(STATUS).length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(api.to(STATUS)).toHaveLength(polls);
+  });
+
+  it('rejects with lastStatus null when the first status call outlasts the deadline', async () => {
+    const api = waitApi([hang()]);
+    const outcome = await waitFor(api, { timeoutMs: 1500 });
+    const error = outcome.error as WaitTimeoutError;
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(error.lastStatus).toBeNull();
+    expect(outcome.at).toBe(start + 1500);
+  });
+
+  it('ends a status call in flight at the deadline', async () => {
+    const api = waitApi([json(leaseStatus(KEY, 'in_progress')), hang()]);
+    const outcome = await waitFor(api, { timeoutMs: 2000, pollIntervalMs: 500 });
+    expect(outcome.error).toBeInstanceOf(WaitTimeoutError);
+    expect((outcome.error as WaitTimeoutError).lastStatus?.status).toBe('in_progress');
+    expect(outcome.at).toBe(start + 2000);
+    expect(api.to(STATUS)[1]?.signal?.aborted).toBe(true);
+  });
+});
+
+describe('ai.wait cancelled by its signal', () => {
+  it('rejects with AbortError when aborted during a status call', async () => {
+    const api = waitApi([hang()]);
+    const controller = new AbortController();
+    const outcome = settle(api.client().ai.wait(KEY, { signal: controller.signal }));
+
+    await vi.advanceTimersByTimeAsync(100);
+    expect(outcome.done).toBe(false);
+    controller.abort(new Error('user left'));
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(outcome.error).toBeInstanceOf(AbortError);
+    expect(outcome.error).not.toBeInstanceOf(WaitTimeoutError);
+    expect(api.to(STATUS)[0]?.signal?.aborted).toBe(true);
+  });
+
+  it('rejects with AbortError when aborted while waiting between polls', async () => {
+    const api = waitApi(statuses('in_progress'));
+    const controller = new AbortController();
+    const outcome = settle(
+      api.client().ai.wait(KEY, { signal: controller.signal, pollIntervalMs: 1000 }),
+    );
+
+    await vi.advanceTimersByTimeAsync(400);
+    expect(api.to(STATUS)).toHaveLength(1);
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(outcome.error).toBeInstanceOf(AbortError);
+    expect(outcome.error).not.toBeInstanceOf(WaitTimeoutError);
+    expect(outcome.at).toBe(start + 400);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(api.to(STATUS)).toHaveLength(1);
+  });
+
+  it('carries the signal’s reason as the cause', async () => {
+    const api = waitApi(statuses('in_progress'));
+    const controller = new AbortController();
+    const reason = new Error('user left');
+    const outcome = settle(api.client().ai.wait(KEY, { signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(100);
+    controller.abort(reason);
+    await vi.advanceTimersByTimeAsync(0);
+    expect((outcome.error as AbortError).cause).toBe(reason);
+  });
+
+  it('rejects with AbortError and sends nothing when the signal is already aborted', async () => {
+    const api = waitApi(statuses('completed'));
+    const outcome = await waitFor(api, { signal: AbortSignal.abort() });
+    expect(outcome.error).toBeInstanceOf(AbortError);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('is an AbortError, not WaitTimeoutError, when aborted just before the deadline', async () => {
+    const api = waitApi([hang()]);
+    const controller = new AbortController();
+    const outcome = settle(
+      api.client().ai.wait(KEY, { signal: controller.signal, timeoutMs: 1000 }),
+    );
+    await vi.advanceTimersByTimeAsync(999);
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.error).toBeInstanceOf(AbortError);
+  });
+});
+
+describe('ai.wait ends at a terminal status', () => {
+  it.each(['completed', 'failed', 'cancelled', 'expired'])(
+    'stops polling at %s and gives /v1/ai/result',
+    async (terminal) => {
+      const stored = aiResult(KEY, terminal, { error_code: terminal === 'failed' ? 'x' : null });
+      const api = waitApi(statuses('in_progress', terminal), { [RESULT]: json(stored) });
+      const outcome = await waitFor(api, {});
+
+      expect(outcome.value).toEqual(stored);
+      expect(api.routes()).toEqual([STATUS, STATUS, RESULT]);
+      expect(api.to(RESULT)[0]?.query.get('key')).toBe(KEY);
+    },
+  );
+
+  it('asks for the result once, right after the terminal status', async () => {
+    const api = waitApi(statuses('completed'));
+    const outcome = await waitFor(api, {});
+    expect(outcome.value).toEqual(DONE);
+    expect(api.to(RESULT)).toHaveLength(1);
+    expect(api.to(RESULT)[0]?.at).toBe(start);
+  });
+});
+
+describe('ai.wait keeps polling through non-terminal statuses', () => {
+  it.each(['in_progress', 'polling', 'acquired'])('polls again after %s', async (running) => {
+    const api = waitApi(statuses(running, running, 'completed'));
+    const outcome = await waitFor(api, {});
+    expect(outcome.value).toEqual(DONE);
+    expect(api.to(STATUS)).toHaveLength(3);
+    expect(api.to(RESULT)).toHaveLength(1);
+  });
+});
+
+describe('ai.wait when a status call fails', () => {
+  it('rejects with NotFoundError for a 404', async () => {
+    const api = waitApi([json(leaseStatus(KEY, 'in_progress')), apiError(404, 'lease_not_found')]);
+    const outcome = await waitFor(api, {});
+    expect(outcome.error).toBeInstanceOf(NotFoundError);
+    expect((outcome.error as NotFoundError).code).toBe('lease_not_found');
+    expect(api.to(STATUS)).toHaveLength(2);
+    expect(api.to(RESULT)).toHaveLength(0);
+  });
+
+  it('rejects with the result call’s error when reading the result fails', async () => {
+    const api = waitApi(statuses('completed'), { [RESULT]: apiError(404, 'lease_not_found') });
+    const outcome = await waitFor(api, {});
+    expect(outcome.error).toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('ai.wait onStatus', () => {
+  it('is called with every status read, in order', async () => {
+    const api = waitApi(statuses('polling', 'acquired', 'in_progress', 'completed'));
+    const seen: LeaseStatus[] = [];
+    await waitFor(api, { onStatus: (status) => seen.push(status) });
+    expect(seen.map((status) => status.status)).toEqual([
+      'polling',
+      'acquired',
+      'in_progress',
+      'completed',
+    ]);
+    expect(seen.map((status) => status.version)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('ai.wait input', () => {
+  it.each([
+    ['maxPollIntervalMs below pollIntervalMs', { pollIntervalMs: 1000, maxPollIntervalMs: 500 }],
+    ['a timeoutMs of 0', { timeoutMs: 0 }],
+    ['a negative pollIntervalMs', { pollIntervalMs: -1 }],
+    ['a NaN maxPollIntervalMs', { maxPollIntervalMs: Number.NaN }],
+  ])('refuses %s without sending', async (_, options) => {
+    const api = waitApi(statuses('completed'));
+    const outcome = await waitFor(api, options);
+    expect(outcome.error).toBeInstanceOf(InvalidInputError);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('rejects (rather than throws) for an empty key, sending nothing', async () => {
+    const api = waitApi(statuses('completed'));
+    let promise: Promise<unknown> | undefined;
+    expect(() => {
+      promise = api.client().ai.wait('');
+    }).not.toThrow();
+    await expect(promise).rejects.toBeInstanceOf(InvalidInputError);
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe('ai.runAndWait', () => {
+  it('starts a key-mode run, then polls status and gives the result', async () => {
+    const api = waitApi(statuses('in_progress', 'completed'), {
+      [RUN]: json(leaseState(KEY, 'acquired')),
+    });
+    const outcome = settle(api.client().ai.runAndWait({ key: KEY, ttl: 60, run_id: 'r1' }));
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(outcome.value).toEqual(DONE);
+    expect(api.routes()).toEqual([RUN, STATUS, STATUS, RESULT]);
+    expect(api.to(RUN)[0]?.body).toStrictEqual({ key: KEY, ttl: 60, metadata: { run_id: 'r1' } });
+  });
+
+  it.each(['completed', 'failed', 'cancelled', 'expired'])(
+    'goes straight to the result when the run already answers %s',
+    async (terminal) => {
+      const stored = aiResult(KEY, terminal);
+      const api = waitApi(statuses('in_progress'), {
+        [RUN]: json(leaseState(KEY, terminal)),
+        [RESULT]: json(stored),
+      });
+      const outcome = settle(api.client().ai.runAndWait({ key: KEY }));
+      await vi.advanceTimersByTimeAsync(0);
+
+      expect(outcome.value).toEqual(stored);
+      expect(api.routes()).toEqual([RUN, RESULT]);
+    },
+  );
+
+  it('polls when the run answers polling (someone else runs it)', async () => {
+    const api = waitApi(statuses('completed'), { [RUN]: json(leaseState(KEY, 'polling')) });
+    const outcome = settle(api.client().ai.runAndWait({ key: KEY }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.value).toEqual(DONE);
+    expect(api.routes()).toEqual([RUN, STATUS, RESULT]);
+  });
+
+  it('counts the run call against the one deadline', async () => {
+    const api = waitApi(statuses('in_progress'), {
+      [RUN]: after(1500, json(leaseState(KEY, 'acquired'))),
+    });
+    const outcome = settle(
+      api.client().ai.runAndWait({ key: KEY }, { timeoutMs: 2000, pollIntervalMs: 1000 }),
+    );
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(outcome.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+
+    // Run 0-1500 ms, one poll at 1500 ms, and the deadline at 2000 ms: not 2000 ms after the run.
+    expect(outcome.error).toBeInstanceOf(WaitTimeoutError);
+    expect((outcome.error as WaitTimeoutError).timeoutMs).toBe(2000);
+    expect(pollTimes(api)).toEqual([1500]);
+  });
+
+  it('times out with lastStatus null when the run call outlasts the deadline', async () => {
+    const api = waitApi(statuses('completed'), { [RUN]: hang() });
+    const outcome = settle(api.client().ai.runAndWait({ key: KEY }, { timeoutMs: 1000 }));
+    await vi.advanceTimersByTimeAsync(1000);
+
+    expect(outcome.error).toBeInstanceOf(WaitTimeoutError);
+    expect((outcome.error as WaitTimeoutError).lastStatus).toBeNull();
+    expect(api.to(STATUS)).toHaveLength(0);
+  });
+
+  it('rejects with AbortError when aborted during the run call', async () => {
+    const api = waitApi(statuses('completed'), { [RUN]: hang() });
+    const controller = new AbortController();
+    const outcome = settle(api.client().ai.runAndWait({ key: KEY }, { signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(50);
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.error).toBeInstanceOf(AbortError);
+    expect(outcome.error).not.toBeInstanceOf(WaitTimeoutError);
+  });
+
+  it('refuses tool-mode params without sending', async () => {
+    const api = waitApi(statuses('completed'));
+    const outcome = settle(api.client().ai.runAndWait({ agent_id: 'a', tool: 't' } as never));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.error).toBeInstanceOf(InvalidInputError);
+    expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe('ai.wait on a job that completes 10 s after it starts (no hint, defaults)', () => {
+  it('sees the completion within one maxPollIntervalMs, in at most 6 status polls', async () => {
+    const completesAt = start + 10_000;
+    const api = scriptedApi({
+      [STATUS]: (request) =>
+        json(leaseStatus(KEY, request.at >= completesAt ? 'completed' : 'in_progress'))(request),
+      [RESULT]: json(DONE),
+    });
+    const outcome = await waitFor(api, {});
+
+    expect(outcome.value).toEqual(DONE);
+    // The README promises at most 6 status calls for this job.
+    expect(api.to(STATUS).length).toBeLessThanOrEqual(6);
+    const seenAt = (api.to(RESULT)[0]?.at ?? Number.NaN) - start;
+    expect(seenAt).toBeGreaterThanOrEqual(10_000);
+    expect(seenAt - 10_000).toBeLessThanOrEqual(5000);
+    expect(outcome.at).toBe(start + seenAt);
+  });
+});
