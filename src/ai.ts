@@ -1,6 +1,5 @@
 import type { ApiPromise } from './api-promise.js';
 import { InvalidInputError } from './errors.js';
-import { compact } from './governance.js';
 import { call } from './internal/call.js';
 import type { RequestOptions, Transport } from './internal/transport.js';
 import {
@@ -14,6 +13,7 @@ import {
   checkObject,
   checkString,
   checkToolName,
+  compact,
   LIMITS,
   optional,
 } from './internal/validate.js';

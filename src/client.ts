@@ -7,7 +7,7 @@ import {
   checkLock,
 } from './check-lock.js';
 import { InvalidInputError, InvalidResponseError } from './errors.js';
-import { compact, Governance, limitIn } from './governance.js';
+import { Governance } from './governance.js';
 import { call } from './internal/call.js';
 import { readEnv } from './internal/env.js';
 import { isLogLevel, Log, type Logger, type LogLevel } from './internal/log.js';
@@ -26,7 +26,9 @@ import {
   checkOneOf,
   checkString,
   checkTimeoutMs,
+  compact,
   LIMITS,
+  limitIn,
   optional,
 } from './internal/validate.js';
 import type {
@@ -135,7 +137,11 @@ export class OnceOnly {
       maxRetries,
       fetch: options.fetch,
       defaultHeaders: options.defaultHeaders ?? {},
-      userAgent: inBrowser() ? null : (options.userAgent ?? `onceonly-sdk/${VERSION}`),
+      userAgent: inBrowser()
+        ? null
+        : options.userAgent === undefined
+          ? `onceonly-sdk/${VERSION}`
+          : options.userAgent,
       retryPolicy: DEFAULT_RETRY_POLICY,
       log,
     });

@@ -13,7 +13,9 @@ import {
   checkScopeId,
   checkString,
   checkToolName,
+  compact,
   LIMITS,
+  limitIn,
   optional,
 } from './internal/validate.js';
 import type {
@@ -330,11 +332,6 @@ export class Governance {
   }
 }
 
-/** A `limit` check for the given range. */
-export function limitIn(range: { min: number; max: number }) {
-  return (field: string, value: unknown) => checkInteger(field, value, range);
-}
-
 function scopeQuery(params: ScopeParams) {
   return { scope_id: optional('scope_id', params.scope_id, checkScopeId) };
 }
@@ -407,12 +404,4 @@ function checkTool(tool: ToolUpsertRequest): ToolUpsertRequest {
       checkString(name, value, { min: 0, max: LIMITS.descriptionMaxLength }),
     ),
   });
-}
-
-/**
- * The object without its `undefined` fields. Every field of `T` must be listed, so a field
- * added to the spec cannot be forgotten silently.
- */
-export function compact<T extends object>(fields: { [K in keyof T]-?: T[K] | undefined }): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }

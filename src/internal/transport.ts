@@ -197,7 +197,9 @@ export class Transport {
     } catch (error) {
       if (signal?.aborted) throw new AbortError({ cause: signal.reason });
       if (timedOut) throw new TimeoutError(timeoutMs);
-      throw new ConnectionError(`Connection error: ${describe(error)}`, { cause: error });
+      // A fetch's own error may quote the request, headers included: keep the key out.
+      const reason = redactText(describe(error), [this.#config.apiKey]);
+      throw new ConnectionError(`Connection error: ${reason}`, { cause: error });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

@@ -214,3 +214,16 @@ export function checkKnownKeys(field: string, value: object, known: readonly str
     }
   }
 }
+
+/** A `limit` check for the given range. */
+export function limitIn(range: { min: number; max: number }) {
+  return (field: string, value: unknown) => checkInteger(field, value, range);
+}
+
+/**
+ * The object without its `undefined` fields. Every field of `T` must be listed, so a field
+ * added to the spec cannot be forgotten silently.
+ */
+export function compact<T extends object>(fields: { [K in keyof T]-?: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+}
