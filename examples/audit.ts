@@ -1,4 +1,5 @@
-// Audit: what an agent did in the last day, and its totals.
+// Audit: what an agent did, and its totals. Two governed calls first, one allowed and one
+// blocked by the agent's policy, so that there is something to read.
 //
 //   npm run demo -- examples/audit.ts
 
@@ -6,6 +7,14 @@ import { OnceOnly } from 'onceonly-sdk';
 
 const client = new OnceOnly();
 const agent = 'support_bot';
+
+await client.gov.upsertPolicy({
+  agent_id: agent,
+  allowed_tools: ['send_email'],
+  blocked_tools: ['delete_user'],
+});
+await client.ai.runTool({ agent_id: agent, tool: 'send_email', args: { to: 'a@example.com' } });
+await client.ai.runTool({ agent_id: agent, tool: 'delete_user', args: { id: 'u_1' } });
 
 const logs = await client.gov.agentLogs(agent, { limit: 20 });
 for (const entry of logs) {
@@ -15,7 +24,8 @@ for (const entry of logs) {
 }
 
 const metrics = await client.gov.agentMetrics(agent, { period: 'day' });
+const top = metrics.top_tools.map((t) => `${t.tool} ${t.count}`).join(', ');
 console.log(
   `last ${metrics.period}: ${metrics.total_actions} actions, ${metrics.blocked_actions} blocked, ` +
-    `$${metrics.total_spend_usd} spent; top: ${metrics.top_tools.map((t) => `${t.tool} ${t.count}`).join(', ')}`,
+    `$${metrics.total_spend_usd} spent; top: ${top}`,
 );

@@ -70,7 +70,10 @@ async function main() {
     {
       key: 'support_chat:abc123',
       ttl: 1800,
-      metadata: { agent_id: 'support_bot', customer: 'c_42' },
+      metadata: {
+        agent_id: 'support_bot',
+        actions: [{ tool: 'send_email', args: { to: 'user@example.com' }, spend_usd: 0.01 }],
+      },
     },
     {
       timeoutMs: 60_000,

@@ -20,6 +20,8 @@ const run = await client.ai.runFn(
 
 if (run.outcome === 'not_acquired') {
   console.log(`report:2026-03 is being built elsewhere (${run.status})`);
+} else if (run.outcome === 'ran') {
+  console.log(`report:2026-03 built here: ${run.value.rows} rows at ${run.value.url}`);
 } else {
   console.log(
     `report:2026-03 ${run.outcome}: ${run.result.status} ${JSON.stringify(run.result.result)}`,

@@ -1,16 +1,60 @@
 // `npm run demo`: runs examples/quickstart.ts against a local OnceOnly API.
 //
-// Without ONCEONLY_BASE_URL it starts a Prism mock of openapi/onceonly.yaml on a free loopback
-// port and stops it afterwards. With ONCEONLY_BASE_URL (and ONCEONLY_API_KEY) it runs against
-// that server instead, e.g. a self-hosted OnceOnly. Another example: `npm run demo -- <file>`.
+// By default it serves the stateful local server (`onceonly-sdk/testing`, see
+// scripts/onceonly-local.ts) on a free loopback port, in this process, and stops it afterwards.
+// Registered tools on tools.example.com are answered in-process by a small fake that checks
+// OnceOnly's signature, so governed calls really run; keyed runs take 1.5 s, so their progress
+// shows. The tools the quickstart's policy names are registered first, as the API requires.
+//
+//   npm run demo                      the quickstart, on the local server
+//   npm run demo -- <file>            another example
+//   npm run demo -- --prism [<file>]  on a Prism mock of the spec instead (stateless: the
+//                                     spec's example answers)
+//
+// With ONCEONLY_BASE_URL (and ONCEONLY_API_KEY) set it runs against that server instead, e.g. a
+// self-hosted OnceOnly.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { tsImport } from 'tsx/esm/api';
 import { withPrism } from './lib/prism.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const example = path.resolve(ROOT, process.argv[2] ?? 'examples/quickstart.ts');
+const args = process.argv.slice(2);
+const usePrism = args.includes('--prism');
+const example = path.resolve(
+  ROOT,
+  args.find((arg) => !arg.startsWith('--')) ?? 'examples/quickstart.ts',
+);
+
+const WORKER_DELAY_MS = 1_500;
+const SEND_EMAIL_SECRET = process.env.SEND_EMAIL_SECRET ?? 'whsec_demo_secret';
+
+/** The fake tool endpoints: each checks the signature with its secret and answers JSON. */
+const TOOLS = [
+  {
+    name: 'send_email',
+    path: '/send-email',
+    secret: SEND_EMAIL_SECRET,
+    /** @param {Record<string, unknown>} args @param {number} n */
+    answer: (args, n) => ({ message_id: `msg_${String(n).padStart(4, '0')}`, to: args.to }),
+  },
+  {
+    name: 'create_ticket',
+    path: '/create-ticket',
+    secret: 'whsec_demo_create_ticket',
+    /** @param {Record<string, unknown>} _args @param {number} n */
+    answer: (_args, n) => ({ ticket_id: `T-${1000 + n}` }),
+  },
+  {
+    name: 'delete_user',
+    path: '/delete-user',
+    secret: 'whsec_demo_delete_user',
+    /** @param {Record<string, unknown>} args */
+    answer: (args) => ({ deleted: args.user_id ?? null }),
+  },
+];
 
 /**
  * Runs the example with tsx and resolves to its exit code.
@@ -27,14 +71,85 @@ async function runExample(env) {
   return typeof code === 'number' ? code : 1;
 }
 
-const ownServer = process.env.ONCEONLY_BASE_URL;
-const code = ownServer
-  ? await runExample({})
-  : await withPrism(async (url) => {
-      console.log(`Started a mock of the OnceOnly API (Prism) at ${url}`);
-      return runExample({
-        ONCEONLY_BASE_URL: url,
-        ONCEONLY_API_KEY: process.env.ONCEONLY_API_KEY ?? 'once_live_demo_key',
+/**
+ * A `fetch` for the local server's tool calls: tools.example.com is answered here, after its
+ * signature is verified; any other host is refused, so the demo never leaves this machine.
+ *
+ * @param {(request: Request, secret: string) => Promise<{ body: string }>} verify
+ * @returns {(input: string, init: RequestInit) => Promise<Response>}
+ */
+function fakeTools(verify) {
+  let calls = 0;
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const tool = TOOLS.find((t) => url.hostname === 'tools.example.com' && url.pathname === t.path);
+    if (!tool) return Response.json({ error: 'unknown tool endpoint' }, { status: 404 });
+    try {
+      const { body } = await verify(request, tool.secret);
+      calls += 1;
+      return Response.json(tool.answer(JSON.parse(body).args ?? {}, calls));
+    } catch (error) {
+      return Response.json({ error: /** @type {Error} */ (error).message }, { status: 401 });
+    }
+  };
+}
+
+/**
+ * Serves the local server on a free loopback port, registers the demo's tools, runs `fn` with
+ * its base URL and key, and stops it whatever happens.
+ *
+ * @template T
+ * @param {(url: string, apiKey: string) => Promise<T>} fn
+ */
+async function withLocalServer(fn) {
+  const { serveLocal } = await tsImport('./onceonly-local.ts', import.meta.url);
+  const { verifyToolSignature } = await tsImport('../src/index.ts', import.meta.url);
+  const { DEFAULT_API_KEY } = await tsImport('../src/testing/index.ts', import.meta.url);
+
+  const server = await serveLocal({
+    port: 0,
+    fetchTool: fakeTools(verifyToolSignature),
+    workerDelayMs: WORKER_DELAY_MS,
+  });
+  try {
+    for (const tool of TOOLS) {
+      const response = await server.local.fetch(`${server.url}/v1/tools`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${DEFAULT_API_KEY}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          name: tool.name,
+          url: `https://tools.example.com${tool.path}`,
+          auth: { type: 'hmac_sha256', secret: tool.secret },
+        }),
       });
+      if (!response.ok) throw new Error(`registering ${tool.name}: HTTP ${response.status}`);
+    }
+    console.log(`Started a local OnceOnly server at ${server.url} (npm run local serves one too)`);
+    return await fn(server.url, DEFAULT_API_KEY);
+  } finally {
+    await server.close();
+  }
+}
+
+let code;
+if (process.env.ONCEONLY_BASE_URL) {
+  code = await runExample({});
+} else if (usePrism) {
+  code = await withPrism(async (url) => {
+    console.log(`Started a mock of the OnceOnly API (Prism) at ${url}`);
+    return runExample({
+      ONCEONLY_BASE_URL: url,
+      ONCEONLY_API_KEY: process.env.ONCEONLY_API_KEY ?? 'once_live_demo_key',
     });
+  });
+} else {
+  code = await withLocalServer((url, apiKey) =>
+    runExample({
+      ONCEONLY_BASE_URL: url,
+      ONCEONLY_API_KEY: apiKey,
+      SEND_EMAIL_SECRET,
+    }),
+  );
+}
 process.exitCode = code;

@@ -33,11 +33,11 @@ import { type WaitOptions, waitForResult } from './wait.js';
 export interface RunKeyParams {
   key: string;
   /** The lease's TTL in seconds. Default: the plan's. */
-  ttl?: number;
+  ttl?: number | undefined;
   /** `run_id`, `agent_id`, `actions` (at most 50 run) and `dry_run` have a meaning; 2048 bytes at most. */
-  metadata?: RunMetadata;
+  metadata?: RunMetadata | undefined;
   /** The run timeline's id; sent as `metadata.run_id`. Trimmed; must not be blank. */
-  run_id?: string;
+  run_id?: string | undefined;
 }
 
 /** A governed tool call: policy, caps, deduplication, then the signed call of the tool. */
@@ -45,11 +45,11 @@ export interface RunToolParams {
   agent_id: string;
   tool: string;
   /** The tool's arguments. */
-  args?: Record<string, unknown>;
+  args?: Record<string, unknown> | undefined;
   /** The call's cost in USD, counted against the agent's daily budget. */
-  spend_usd?: number;
+  spend_usd?: number | undefined;
   /** The run timeline's id; sent as `args.run_id`. Trimmed; must not be blank. */
-  run_id?: string;
+  run_id?: string | undefined;
 }
 
 /**
@@ -117,7 +117,11 @@ export class Ai {
    * or how it ended. Low level: `runFn` does the whole cycle.
    */
   lease(
-    params: { key: string; ttl?: number; metadata?: Record<string, unknown> },
+    params: {
+      key: string;
+      ttl?: number | undefined;
+      metadata?: Record<string, unknown> | undefined;
+    },
     options?: RequestOptions,
   ): ApiPromise<LeaseState> {
     return call(
@@ -137,7 +141,7 @@ export class Ai {
 
   /** Resets the time left on a held lease to `ttl` seconds (default: its own TTL). */
   extend(
-    params: { key: string; lease_id: string; ttl?: number },
+    params: { key: string; lease_id: string; ttl?: number | undefined },
     options?: RequestOptions,
   ): ApiPromise<ExtendResponse> {
     return this.#leaseCall('/v1/ai/extend', params, { ttl: checkTtl }, options);
@@ -148,8 +152,8 @@ export class Ai {
     params: {
       key: string;
       lease_id: string;
-      result?: Record<string, unknown>;
-      result_hash?: string;
+      result?: Record<string, unknown> | undefined;
+      result_hash?: string | undefined;
     },
     options?: RequestOptions,
   ): ApiPromise<LeaseOutcome> {
@@ -166,7 +170,7 @@ export class Ai {
 
   /** Finishes a held lease as `failed` with `error_code`. */
   fail(
-    params: { key: string; lease_id: string; error_code: string; error_hash?: string },
+    params: { key: string; lease_id: string; error_code: string; error_hash?: string | undefined },
     options?: RequestOptions,
   ): ApiPromise<LeaseOutcome> {
     return this.#leaseCall(
@@ -183,7 +187,7 @@ export class Ai {
 
   /** Cancels a held lease: the key ends `cancelled` and waiters stop. */
   cancel(
-    params: { key: string; lease_id: string; reason?: string },
+    params: { key: string; lease_id: string; reason?: string | undefined },
     options?: RequestOptions,
   ): ApiPromise<LeaseOutcome> {
     return this.#leaseCall(
@@ -212,8 +216,9 @@ export class Ai {
    * both. The run is the server's: waiting does not extend its lease.
    */
   async runAndWait(params: RunKeyParams, options: WaitOptions = {}): Promise<AiResult> {
-    return waitForResult(this, checkKey(params?.key), options, (signal) =>
-      call(this.#transport, () => runRequest(params, 'key'), { signal }),
+    const request = runRequest(params, 'key');
+    return waitForResult(this, (request.body as { key: string }).key, options, (signal) =>
+      call(this.#transport, () => request, { signal }),
     );
   }
 
@@ -225,7 +230,7 @@ export class Ai {
     key: string,
     fn: (signal: AbortSignal) => T | Promise<T>,
     options: RunFnOptions = {},
-  ): Promise<RunFnResult> {
+  ): Promise<RunFnResult<T>> {
     return runFn(this, this.#transport.log, key, fn, options);
   }
 
@@ -303,8 +308,8 @@ function toolRunBody(input: Partial<RunToolParams>, runId: string | undefined) {
   return compact<{
     agent_id: string;
     tool: string;
-    args?: Record<string, unknown>;
-    spend_usd?: number;
+    args?: Record<string, unknown> | undefined;
+    spend_usd?: number | undefined;
   }>({
     agent_id: checkId('agent_id', input.agent_id),
     tool: checkToolName('tool', input.tool),

@@ -25,16 +25,16 @@ export interface CheckLockParams {
    * How long the key stays claimed, in seconds (the API's unit). Default: the plan's default.
    * The server clamps it to its minimum (10 s) and the plan's maximum.
    */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Your data to store with the claim: a JSON object of at most 2048 bytes. */
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | undefined;
   /** The Python SDK's name for `metadata`; give one or the other. */
-  meta?: Record<string, unknown>;
+  meta?: Record<string, unknown> | undefined;
 }
 
 export interface CheckLockOptions extends RequestOptions {
   /** Overrides the client's `failOpen` for this call. */
-  failOpen?: boolean;
+  failOpen?: boolean | undefined;
 }
 
 /** Why a check-lock answered `locked` without the server: see `failOpen`. */

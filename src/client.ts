@@ -49,40 +49,52 @@ import { VERSION } from './version.js';
 
 export interface ClientOptions {
   /** The API key (`once_live_...`). Default: the `ONCEONLY_API_KEY` environment variable. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /**
    * The API's address, with or without `/v1` and a trailing slash. Default: the
    * `ONCEONLY_BASE_URL` environment variable, else `https://api.onceonly.tech/v1`.
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Time limit of each attempt in milliseconds, reading the response included. Default 10000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How many times a failed attempt may be repeated, when that is safe. Default 2. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /**
    * When the server cannot be reached or fails (timeout, connection error, 5xx after retries),
    * let `checkLock` answer `locked` (marked `failedOpen`) instead of throwing. Default `false`:
    * during an outage a duplicate side effect must not run. Never applies to 4xx answers.
    */
-  failOpen?: boolean;
+  failOpen?: boolean | undefined;
   /** The `fetch` to use. Default: the global `fetch`, looked up at each request. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Where log lines go. Default: `console`. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /**
    * `off`, `error`, `warn`, `info` or `debug`. Default: the `ONCEONLY_LOG` environment
    * variable, else `warn` when a `logger` is given, else `off`.
    */
-  logLevel?: LogLevel;
+  logLevel?: LogLevel | undefined;
   /** Headers sent with every request. */
-  defaultHeaders?: Record<string, string>;
+  defaultHeaders?: Record<string, string> | undefined;
   /**
    * The `User-Agent` header. Default `onceonly-sdk/<version>`; `null` sends none. Never sent
    * from browsers, which refuse to set it.
    */
-  userAgent?: string | null;
+  userAgent?: string | null | undefined;
 }
 
+const CLIENT_OPTION_KEYS = [
+  'apiKey',
+  'baseUrl',
+  'timeoutMs',
+  'maxRetries',
+  'failOpen',
+  'fetch',
+  'logger',
+  'logLevel',
+  'defaultHeaders',
+  'userAgent',
+] as const satisfies readonly (keyof ClientOptions)[];
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RETRIES = 2;
 const USAGE_KINDS: readonly UsageKind[] = ['make', 'ai'];
@@ -109,6 +121,7 @@ export class OnceOnly {
   readonly #failOpen: boolean;
 
   constructor(options: ClientOptions = {}) {
+    checkKnownKeys('options', checkObject('options', options), CLIENT_OPTION_KEYS);
     const apiKey = options.apiKey ?? readEnv('ONCEONLY_API_KEY');
     if (typeof apiKey !== 'string' || apiKey.trim() === '') {
       throw new InvalidInputError(
@@ -172,7 +185,10 @@ export class OnceOnly {
   }
 
   /** This month's usage of one kind: `make` (check-lock, the default) or `ai` (leases, runs). */
-  usage(params: { kind?: UsageKind } = {}, options?: RequestOptions): ApiPromise<Usage> {
+  usage(
+    params: { kind?: UsageKind | undefined } = {},
+    options?: RequestOptions,
+  ): ApiPromise<Usage> {
     return call(
       this.#transport,
       () => ({
@@ -203,7 +219,7 @@ export class OnceOnly {
    * last 30 days.
    */
   metrics(
-    params: { from_day?: string; to_day?: string } = {},
+    params: { from_day?: string | undefined; to_day?: string | undefined } = {},
     options?: RequestOptions,
   ): ApiPromise<AccountMetrics> {
     return call(
@@ -258,7 +274,7 @@ export class OnceOnly {
 
   /** The account's recent events, newest first. `limit` 1 to 500 (default 50). */
   events(
-    params: { limit?: number; offset?: number } = {},
+    params: { limit?: number | undefined; offset?: number | undefined } = {},
     options?: RequestOptions,
   ): ApiPromise<AccountEvent[]> {
     return call(
@@ -311,7 +327,11 @@ export class OnceOnly {
 
   /** Runs, most recently active first. `q` filters by `run_id` prefix. */
   listRuns(
-    params: { limit?: number; offset?: number; q?: string } = {},
+    params: {
+      limit?: number | undefined;
+      offset?: number | undefined;
+      q?: string | undefined;
+    } = {},
     options?: RequestOptions,
   ): ApiPromise<RunList> {
     return call(
@@ -335,7 +355,7 @@ export class OnceOnly {
   /** A run's timeline, in order. `limit` 1 to 2000 (default 200). */
   getRun(
     runId: string,
-    params: { limit?: number; offset?: number } = {},
+    params: { limit?: number | undefined; offset?: number | undefined } = {},
     options?: RequestOptions,
   ): ApiPromise<RunTimeline> {
     return call(

@@ -117,7 +117,7 @@ export class ApiError extends OnceOnlyError {
   readonly body: unknown;
 
   constructor(info: ResponseInfo, detail: ErrorDetail, body?: unknown) {
-    super(`${info.status} ${describeDetail(detail)}${requestIdSuffix(info.request_id)}`);
+    super(`${info.status} ${describeDetail(detail, body)}${requestIdSuffix(info.request_id)}`);
     this.status = info.status;
     this.headers = info.headers;
     this.request_id = info.request_id;
@@ -234,7 +234,7 @@ export function isCodeDetail(detail: ErrorDetail): detail is ErrorCodeDetail {
   );
 }
 
-function describeDetail(detail: ErrorDetail): string {
+function describeDetail(detail: ErrorDetail, body: unknown): string {
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {
     // Items come from the server: read them without trusting their shape.
@@ -249,7 +249,11 @@ function describeDetail(detail: ErrorDetail): string {
   if (isCodeDetail(detail)) {
     return typeof detail.message === 'string' ? `${detail.error}: ${detail.message}` : detail.error;
   }
-  return 'error with no detail';
+  // Not the API's JSON: often a proxy's HTML page. Its start says what answered.
+  if (typeof body === 'string' && body.trim() !== '') {
+    return `(a body that is not the API's JSON: ${body.replace(/\s+/g, ' ').trim().slice(0, 80)})`;
+  }
+  return '(no detail in the body)';
 }
 
 function requestIdSuffix(requestId: string | null): string {

@@ -35,7 +35,7 @@ import type {
 
 /** Where a tool lives: `global` (the default) or `agent:<agent_id>`. */
 export interface ScopeParams {
-  scope_id?: string;
+  scope_id?: string | undefined;
 }
 
 const POLICY_TEMPLATES: readonly PolicyTemplate[] = [
@@ -103,7 +103,7 @@ export class Governance {
 
   /** Creates or replaces an agent's policy from a built-in template, with `overrides` on top. */
   policyFromTemplate(
-    params: { agent_id: string; template: PolicyTemplate; overrides?: PolicyRules },
+    params: { agent_id: string; template: PolicyTemplate; overrides?: PolicyRules | undefined },
     options?: RequestOptions,
   ): ApiPromise<PolicyEnvelope> {
     return call(
@@ -248,7 +248,7 @@ export class Governance {
   /** The kill switch: every governed call of the agent is refused until `enableAgent`. */
   disableAgent(
     agentId: string,
-    params: { reason?: string } = {},
+    params: { reason?: string | undefined } = {},
     options?: RequestOptions,
   ): ApiPromise<AgentStatus> {
     return this.#switchAgent('disable', agentId, params, options);
@@ -257,7 +257,7 @@ export class Governance {
   /** Turns the kill switch off again. */
   enableAgent(
     agentId: string,
-    params: { reason?: string } = {},
+    params: { reason?: string | undefined } = {},
     options?: RequestOptions,
   ): ApiPromise<AgentStatus> {
     return this.#switchAgent('enable', agentId, params, options);
@@ -266,7 +266,7 @@ export class Governance {
   /** The agent's governed calls, newest first (kept 7 days). `limit` 1 to 500, default 100. */
   agentLogs(
     agentId: string,
-    params: { limit?: number } = {},
+    params: { limit?: number | undefined } = {},
     options?: RequestOptions,
   ): ApiPromise<AgentLogItem[]> {
     return call(
@@ -285,7 +285,7 @@ export class Governance {
   /** The agent's totals over the last `period` (`hour`, `day` (default) or `week`). */
   agentMetrics(
     agentId: string,
-    params: { period?: MetricsPeriod } = {},
+    params: { period?: MetricsPeriod | undefined } = {},
     options?: RequestOptions,
   ): ApiPromise<AgentMetrics> {
     return call(
@@ -308,7 +308,7 @@ export class Governance {
   #switchAgent(
     action: 'disable' | 'enable',
     agentId: string,
-    params: { reason?: string },
+    params: { reason?: string | undefined },
     options: RequestOptions | undefined,
   ): ApiPromise<AgentStatus> {
     return call(

@@ -8,20 +8,20 @@ interface KeyOptions<A extends unknown[]> {
   /** Makes the key from the arguments. Default: a hash of the arguments (see `callKey`). */
   keyFn?: (...args: A) => string;
   /** Put before the hash: `<keyPrefix>:<hash>`. Default `func`. */
-  keyPrefix?: string;
+  keyPrefix?: string | undefined;
   /** Names the function in the hash. Default: `fn.name`; required for anonymous functions. */
-  keyId?: string;
+  keyId?: string | undefined;
   /** Part of the hash: change it to start afresh after changing what the function does. */
-  keyVersion?: string;
+  keyVersion?: string | undefined;
 }
 
 export interface IdempotentOptions<A extends unknown[], D> extends KeyOptions<A> {
   /** How long a call's key stays claimed, in seconds. Default 86400 (a day). */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Called instead of the function for a duplicate call; its value is returned. */
   onDuplicate?: (lock: CheckLockResult, ...args: A) => D | Promise<D>;
   /** Returned for a duplicate call when there is no `onDuplicate`. Default `undefined`. */
-  returnValueOnDuplicate?: D;
+  returnValueOnDuplicate?: D | undefined;
 }
 
 /**
@@ -48,7 +48,7 @@ export function idempotent<A extends unknown[], R, D = undefined>(
 
 export interface IdempotentAiOptions<A extends unknown[]> extends KeyOptions<A>, RunFnOptions {
   /** A fixed key for every call (rather than one per distinct call). */
-  key?: string;
+  key?: string | undefined;
 }
 
 /**
@@ -60,7 +60,7 @@ export function idempotentAi<A extends unknown[], R>(
   client: OnceOnly,
   fn: (...args: [...A, AbortSignal]) => R | Promise<R>,
   options: IdempotentAiOptions<A> = {},
-): (...args: A) => Promise<RunFnResult> {
+): (...args: A) => Promise<RunFnResult<R>> {
   const { key, keyFn, keyPrefix, keyId, keyVersion, ...runOptions } = options;
   // A fixed key names every call the same: no key is derived from the function or arguments.
   const makeKey =

@@ -8,30 +8,41 @@ import {
   OnceOnlyError,
 } from './errors.js';
 import type { Log } from './internal/log.js';
-import { checkInteger, checkKey, checkString, checkTimeoutMs } from './internal/validate.js';
+import {
+  checkInteger,
+  checkKey,
+  checkKnownKeys,
+  checkObject,
+  checkSignal,
+  checkString,
+  checkTimeoutMs,
+  optional,
+} from './internal/validate.js';
 import type { AiResult, LeaseStatusValue } from './types.js';
-import { TERMINAL_STATUSES, type WaitOptions } from './wait.js';
+import { TERMINAL_STATUSES, WAIT_OPTION_KEYS, type WaitOptions } from './wait.js';
 
 export interface RunFnOptions extends WaitOptions {
   /** The lease's TTL in seconds (the API's unit). Default 300. */
-  ttl?: number;
+  ttl?: number | undefined;
   /** Metadata stored with the lease. */
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | undefined;
   /** How often the heartbeat extends the lease, in milliseconds. Default: a third of `ttl`. */
-  extendEveryMs?: number;
+  extendEveryMs?: number | undefined;
   /** When someone else holds the lease: wait for their result (default) or return at once. */
-  waitOnConflict?: boolean;
+  waitOnConflict?: boolean | undefined;
   /** The `error_code` stored when `fn` throws. Default `fn_error`. */
-  errorCode?: string;
+  errorCode?: string | undefined;
 }
 
 /**
- * How `runFn` ended. `ran`: this call held the lease and `fn` completed; `waited`: someone else
- * held it and this call waited for their result; `finished`: the work on the key had already
- * ended; `not_acquired`: someone else holds it and `waitOnConflict` is false.
+ * How `runFn` ended. `ran`: this call held the lease and `fn` completed (`value` is what `fn`
+ * returned; `result` is what the API stored: `fn`'s object, or `{ value }` for anything else);
+ * `waited`: someone else held it and this call waited for their result; `finished`: the work on
+ * the key had already ended; `not_acquired`: someone else holds it and `waitOnConflict` is false.
  */
-export type RunFnResult =
-  | { outcome: 'ran' | 'waited' | 'finished'; result: AiResult }
+export type RunFnResult<T = unknown> =
+  | { outcome: 'ran'; result: AiResult; value: Awaited<T> }
+  | { outcome: 'waited' | 'finished'; result: AiResult }
   | { outcome: 'not_acquired'; result: null; status: LeaseStatusValue };
 
 /**
@@ -54,14 +65,25 @@ const DEFAULT_TTL_SEC = 300;
 // A heartbeat that failed for a passing reason tries again sooner than its usual interval.
 const HEARTBEAT_RETRY_MS = 5_000;
 
+const RUN_FN_OPTION_KEYS = [
+  ...WAIT_OPTION_KEYS,
+  'ttl',
+  'metadata',
+  'extendEveryMs',
+  'waitOnConflict',
+  'errorCode',
+] as const satisfies readonly (keyof RunFnOptions)[];
+
 export async function runFn<T>(
   ai: Ai,
   log: Log,
   key: string,
   fn: (signal: AbortSignal) => T | Promise<T>,
   options: RunFnOptions,
-): Promise<RunFnResult> {
+): Promise<RunFnResult<T>> {
   checkKey(key);
+  checkKnownKeys('options', checkObject('options', options), RUN_FN_OPTION_KEYS);
+  optional('options.signal', options.signal, checkSignal);
   if (typeof fn !== 'function') throw new InvalidInputError('fn', 'must be a function');
   const ttl = checkInteger('ttl', options.ttl ?? DEFAULT_TTL_SEC, { min: 1 });
   const extendEveryMs = checkTimeoutMs('extendEveryMs', options.extendEveryMs ?? (ttl * 1000) / 3);
@@ -81,12 +103,13 @@ export async function runFn<T>(
       const info = { status: 200, headers: new Headers(), request_id: null };
       throw new InvalidResponseError('The lease was acquired without a lease_id', info, '');
     }
-    await runUnderLease(ai, log, { key, lease_id: lease.lease_id, ttl }, fn, {
+    const value = await runUnderLease(ai, log, { key, lease_id: lease.lease_id, ttl }, fn, {
       extendEveryMs,
       errorCode,
       signal,
     });
-    return { outcome: 'ran', result: await ai.result(key, { ...(signal && { signal }) }) };
+    const result = await ai.result(key, { ...(signal && { signal }) });
+    return { outcome: 'ran', result, value };
   }
 
   if (TERMINAL_STATUSES.has(lease.status)) {
@@ -95,7 +118,13 @@ export async function runFn<T>(
   if (options.waitOnConflict === false) {
     return { outcome: 'not_acquired', result: null, status: lease.status };
   }
-  return { outcome: 'waited', result: await ai.wait(key, options) };
+  const waitOptions = Object.fromEntries(
+    WAIT_OPTION_KEYS.filter((name) => options[name] !== undefined).map((name) => [
+      name,
+      options[name],
+    ]),
+  );
+  return { outcome: 'waited', result: await ai.wait(key, waitOptions) };
 }
 
 interface HeldLease {
@@ -115,7 +144,7 @@ async function runUnderLease<T>(
   lease: HeldLease,
   fn: (signal: AbortSignal) => T | Promise<T>,
   options: { extendEveryMs: number; errorCode: string; signal: AbortSignal | undefined },
-): Promise<void> {
+): Promise<Awaited<T>> {
   const work = new AbortController();
   const onCallerAbort = () => work.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -125,7 +154,7 @@ async function runUnderLease<T>(
     work.abort(error);
   });
 
-  let value: T;
+  let value: Awaited<T>;
   try {
     heartbeat.start();
     try {
@@ -150,6 +179,7 @@ async function runUnderLease<T>(
     }
     throw error;
   }
+  return value;
 }
 
 /**
@@ -166,7 +196,7 @@ async function failLease(ai: Ai, log: Log, lease: HeldLease, errorCode: string):
 }
 
 /** `fn`'s value as the `result` object the API stores: objects as they are, others wrapped. */
-function resultField(value: unknown): { result?: Record<string, unknown> } {
+function resultField(value: unknown): { result?: Record<string, unknown> | undefined } {
   if (value === undefined || value === null) return {};
   if (typeof value === 'object' && !Array.isArray(value)) {
     return { result: value as Record<string, unknown> };

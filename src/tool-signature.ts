@@ -29,9 +29,9 @@ export class SignatureVerificationError extends OnceOnlyError {
 
 export interface VerifyToolSignatureOptions {
   /** The largest accepted distance between the timestamp and now, in seconds. Default 300. */
-  toleranceSec?: number;
+  toleranceSec?: number | undefined;
   /** The current time in milliseconds since the epoch. Default `Date.now()`. */
-  now?: number;
+  now?: number | undefined;
 }
 
 type RawBody = string | Uint8Array | ArrayBuffer;
@@ -97,7 +97,7 @@ export async function verifyToolSignature(
 export async function signToolCall(
   body: RawBody,
   secret: string,
-  options: { now?: number } = {},
+  options: { now?: number | undefined } = {},
 ): Promise<Record<string, string>> {
   checkSecret(secret);
   const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), toBytes(body));

@@ -2,18 +2,24 @@ import type { Ai } from './ai.js';
 import { InvalidInputError, OnceOnlyError } from './errors.js';
 import { Deadline } from './internal/deadline.js';
 import { sleep } from './internal/sleep.js';
-import { checkTimeoutMs } from './internal/validate.js';
+import {
+  checkKnownKeys,
+  checkObject,
+  checkSignal,
+  checkTimeoutMs,
+  optional,
+} from './internal/validate.js';
 import type { AiResult, LeaseState, LeaseStatus } from './types.js';
 
 export interface WaitOptions {
   /** The overall deadline in milliseconds, status calls included. Default 60000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The first wait between two status calls, and the shortest, in milliseconds. Default 500. */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /** The longest wait between two status calls, in milliseconds. Default 5000. */
-  maxPollIntervalMs?: number;
+  maxPollIntervalMs?: number | undefined;
   /** Cancels the wait, including a status call in flight. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called with every status read, e.g. to show progress. */
   onStatus?: (status: LeaseStatus) => void;
 }
@@ -43,6 +49,14 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
 
 const DEFAULTS = { timeoutMs: 60_000, pollIntervalMs: 500, maxPollIntervalMs: 5_000 };
 
+export const WAIT_OPTION_KEYS = [
+  'timeoutMs',
+  'pollIntervalMs',
+  'maxPollIntervalMs',
+  'signal',
+  'onStatus',
+] as const satisfies readonly (keyof WaitOptions)[];
+
 /**
  * Polls the key's status until a terminal one and returns its result. With `start`, first
  * starts the work (a keyed run) under the same deadline.
@@ -52,7 +66,10 @@ export async function waitForResult(
   key: string,
   options: WaitOptions,
   start?: (signal: AbortSignal) => PromiseLike<LeaseState>,
+  extraKeys: readonly string[] = [],
 ): Promise<AiResult> {
+  checkKnownKeys('options', checkObject('options', options), [...WAIT_OPTION_KEYS, ...extraKeys]);
+  optional('options.signal', options.signal, checkSignal);
   const timeoutMs = checkTimeoutMs('timeoutMs', options.timeoutMs ?? DEFAULTS.timeoutMs);
   const minInterval = checkTimeoutMs(
     'pollIntervalMs',

@@ -27,7 +27,11 @@ export class Log {
   readonly #logger: Logger;
   readonly #secrets: readonly string[];
 
-  constructor(options: { logger?: Logger; level?: LogLevel; secrets: readonly string[] }) {
+  constructor(options: {
+    logger?: Logger | undefined;
+    level?: LogLevel | undefined;
+    secrets: readonly string[];
+  }) {
     const fromEnv = readEnv('ONCEONLY_LOG')?.toLowerCase();
     this.level = options.level ?? (isLogLevel(fromEnv) ? fromEnv : options.logger ? 'warn' : 'off');
     this.#logger = options.logger ?? console;

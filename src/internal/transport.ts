@@ -23,18 +23,26 @@ import {
 } from './retry.js';
 import { sleep } from './sleep.js';
 import { type PathParams, type QueryParams, requestUrl } from './url.js';
-import { checkMaxRetries, checkTimeoutMs } from './validate.js';
+import {
+  checkKnownKeys,
+  checkMaxRetries,
+  checkObject,
+  checkSignal,
+  checkTimeoutMs,
+  optional,
+  REQUEST_OPTION_KEYS,
+} from './validate.js';
 
 /** Options every method takes as its last argument. They apply to that call only. */
 export interface RequestOptions {
   /** Cancels the call: the request in flight and any wait between attempts. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Time limit of each attempt in milliseconds, reading the response body included. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How many times a failed attempt may be repeated (0: never). */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** Extra request headers. An `X-Request-Id` given here is sent on every attempt. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
 }
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -55,15 +63,15 @@ export interface ApiRequest {
   method: 'GET' | 'POST' | 'DELETE';
   /** A path template of the spec, e.g. `/v1/tools/{name}`. */
   path: keyof paths;
-  pathParams?: PathParams;
-  query?: QueryParams;
+  pathParams?: PathParams | undefined;
+  query?: QueryParams | undefined;
   body?: unknown;
   /** `safe` for GET and DELETE; for a POST, the spec's `x-onceonly-retry`. */
   retry: RetryMode;
   /** Error statuses to hand back as a response instead of throwing (check-lock's 409). */
-  acceptStatuses?: readonly number[];
+  acceptStatuses?: readonly number[] | undefined;
   /** Values that must not appear in an error, such as a tool secret sent in the body. */
-  secrets?: readonly string[];
+  secrets?: readonly string[] | undefined;
 }
 
 export interface ApiResponse {
@@ -96,6 +104,8 @@ export class Transport {
 
   async request(req: ApiRequest, options: RequestOptions = {}): Promise<ApiResponse> {
     const config = this.#config;
+    checkKnownKeys('options', checkObject('options', options), REQUEST_OPTION_KEYS);
+    optional('options.signal', options.signal, checkSignal);
     const timeoutMs = checkTimeoutMs('timeoutMs', options.timeoutMs ?? config.timeoutMs);
     const maxRetries = checkMaxRetries('maxRetries', options.maxRetries ?? config.maxRetries);
     const url = requestUrl(config.root, req.path, req.pathParams, req.query);
@@ -199,7 +209,9 @@ export class Transport {
       if (timedOut) throw new TimeoutError(timeoutMs);
       // A fetch's own error may quote the request, headers included: keep the key out.
       const reason = redactText(describe(error), [this.#config.apiKey]);
-      throw new ConnectionError(`Connection error: ${reason}`, { cause: error });
+      throw new ConnectionError(`Connection error on ${init.method} ${url}: ${reason}`, {
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

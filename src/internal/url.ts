@@ -15,7 +15,7 @@ export function serverRoot(baseUrl: string): string {
     throw new InvalidInputError('baseUrl', `must be an absolute http(s) URL (got ${baseUrl})`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidInputError('baseUrl', `must use http or https (got ${url.protocol})`);
+    throw new InvalidInputError('baseUrl', `must start with http:// or https:// (got ${baseUrl})`);
   }
   if (url.search || url.hash) {
     throw new InvalidInputError('baseUrl', 'must not have a query or a fragment');

@@ -206,13 +206,36 @@ function describeValue(value: unknown): string {
   return typeName(value);
 }
 
-/** Refuses keys the spec does not define for this object (it would refuse them too). */
+/** The keys of `RequestOptions`, the per-call options every method takes last. */
+export const REQUEST_OPTION_KEYS = ['signal', 'timeoutMs', 'maxRetries', 'headers'] as const;
+
+/**
+ * Refuses keys this object does not have: the spec would refuse them too, and a misspelt
+ * option (`baseURL`, `timeout`) must not be ignored silently.
+ */
 export function checkKnownKeys(field: string, value: object, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      fail(`${field}.${key}`, `is not a field of ${field} (known: ${known.join(', ')})`);
-    }
+    if (known.includes(key)) continue;
+    const hint =
+      (REQUEST_OPTION_KEYS as readonly string[]).includes(key) && !known.includes('signal')
+        ? '; per-call options such as signal and timeoutMs go in the last argument'
+        : '';
+    fail(`${field}.${key}`, `is not a field of ${field} (known: ${known.join(', ')})${hint}`);
   }
+}
+
+/** An `AbortSignal`, or anything that behaves as one (some runtimes have their own class). */
+export function checkSignal(field: string, value: unknown): AbortSignal {
+  const signal = value as AbortSignal | null;
+  if (
+    typeof signal !== 'object' ||
+    signal === null ||
+    typeof signal.aborted !== 'boolean' ||
+    typeof signal.addEventListener !== 'function'
+  ) {
+    fail(field, `must be an AbortSignal (got ${typeName(value)})`);
+  }
+  return signal;
 }
 
 /** A `limit` check for the given range. */
@@ -224,6 +247,10 @@ export function limitIn(range: { min: number; max: number }) {
  * The object without its `undefined` fields. Every field of `T` must be listed, so a field
  * added to the spec cannot be forgotten silently.
  */
-export function compact<T extends object>(fields: { [K in keyof T]-?: T[K] | undefined }): T {
+export function compact<T extends object>(
+  fields: {
+    [K in keyof Required<T>]: T[K] | undefined;
+  },
+): T {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }

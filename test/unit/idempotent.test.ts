@@ -375,6 +375,7 @@ describe('idempotentAi', () => {
     expect(outcome).toEqual({
       outcome: 'ran',
       result: aiResult('any', 'completed', { result: { value: 5 } }),
+      value: 5,
     });
   });
 

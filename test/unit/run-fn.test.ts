@@ -94,7 +94,7 @@ describe('runFn when it acquires the lease', () => {
       lease_id: 'lease_1',
       result: { rows: 3 },
     });
-    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE });
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { rows: 3 } });
   });
 
   it('sends the ttl and metadata it is given with the lease', async () => {
@@ -121,7 +121,7 @@ describe('runFn when it acquires the lease', () => {
     const outcome = runFn(api, () => undefined);
     await vi.advanceTimersByTimeAsync(0);
     expect(api.to(COMPLETE)[0]?.body).toStrictEqual({ key: KEY, lease_id: 'lease_1' });
-    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE });
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: undefined });
   });
 
   it('awaits an async fn before completing', async () => {
@@ -132,7 +132,7 @@ describe('runFn when it acquires the lease', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(since(api, COMPLETE)).toEqual([2000]);
     expect(api.body(COMPLETE).result).toEqual({ rows: 9 });
-    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE });
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { rows: 9 } });
   });
 
   it('refuses an acquired answer without lease_id (InvalidResponseError)', async () => {
@@ -209,7 +209,7 @@ describe('runFn heartbeat', () => {
     for (const extend of api.to(EXTEND)) {
       expect(extend.body).toStrictEqual({ key: KEY, lease_id: 'lease_1', ttl: 30 });
     }
-    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE });
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { ok: 1 } });
     expect(since(api, COMPLETE)).toEqual([3500]);
   });
 
@@ -236,7 +236,7 @@ describe('runFn heartbeat', () => {
     expect(most).toBe(1);
     // 1000 (answered 2500), 3500 (answered 5000), then fn ends at 6000 before the next.
     expect(since(api, EXTEND)).toEqual([1000, 3500]);
-    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE });
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: {} });
   });
 
   it('stops extending once fn has finished', async () => {
@@ -314,7 +314,7 @@ describe('runFn when a heartbeat fails for a passing reason', () => {
     expect(retriedAt).toBeLessThan(18_000);
     expect(signal?.aborted).toBe(false);
     expect(api.to(COMPLETE)).toHaveLength(1);
-    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE });
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { rows: 1 } });
   });
 });
 
@@ -395,7 +395,7 @@ describe('runFn input', () => {
     const api = leaseApi();
     const outcome = runFn(api, () => ({}), { ttl: 10, extendEveryMs: 9999 });
     await vi.advanceTimersByTimeAsync(0);
-    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE });
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: {} });
   });
 
   it.each([

@@ -1,0 +1,107 @@
+// Options and inputs that are easy to get wrong are refused loudly, with a message that says
+// what to do, instead of being ignored.
+
+import { describe, expect, it } from 'vitest';
+import { InternalServerError, InvalidInputError, OnceOnly } from '../../src/index.js';
+import {
+  API_KEY,
+  BASE_URL,
+  clientWith,
+  fakeFetch,
+  fetchFailed,
+  json,
+  LOCKED,
+  text,
+} from '../support/fake-fetch.js';
+
+async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('client options', () => {
+  it('refuses a misspelt option instead of silently using production (baseURL)', () => {
+    const construct = () =>
+      new OnceOnly({ apiKey: API_KEY, baseURL: 'http://localhost:8080' } as never);
+    expect(construct).toThrow(InvalidInputError);
+    expect(construct).toThrow(/options\.baseURL is not a field of options/);
+  });
+
+  it('accepts options given as undefined, as from an unset environment variable', () => {
+    const client = new OnceOnly({ apiKey: API_KEY, baseUrl: undefined, timeoutMs: undefined });
+    expect(client.baseUrl).toBe('https://api.onceonly.tech/v1');
+  });
+
+  it('says to add the scheme to a base URL without one', () => {
+    expect(() => new OnceOnly({ apiKey: API_KEY, baseUrl: 'localhost:8080' })).toThrow(
+      'baseUrl must start with http:// or https:// (got localhost:8080)',
+    );
+  });
+});
+
+describe('per-call options', () => {
+  it('refuses an unknown option before sending anything', async () => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    const error = await rejection(clientWith(fetch).me({ timeout: 100 } as never));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('options.timeout');
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('refuses a signal that is not an AbortSignal', async () => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    const error = await rejection(clientWith(fetch).me({ signal: {} as AbortSignal }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toBe('options.signal must be an AbortSignal (got object)');
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('points a per-call option given among the params to the last argument', async () => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    const error = await rejection(
+      clientWith(fetch).checkLock({ key: 'k', timeoutMs: 100 } as never),
+    );
+    expect((error as Error).message).toMatch(/go in the last argument/);
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('refuses an unknown wait option', async () => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    const error = await rejection(clientWith(fetch).ai.wait('k', { deadline: 5 } as never));
+    expect((error as InvalidInputError).field).toBe('options.deadline');
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('runAndWait says it needs a key when given a tool call', async () => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    const error = await rejection(
+      clientWith(fetch).ai.runAndWait({ agent_id: 'bot', tool: 't' } as never),
+    );
+    expect((error as Error).message).toBe('params needs `key`: runAndWait starts keyed runs');
+    expect(fetch.calls).toHaveLength(0);
+  });
+});
+
+describe('error messages name what failed', () => {
+  it('a connection error names the method and the URL', async () => {
+    const client = clientWith(fakeFetch(fetchFailed('ECONNREFUSED')), { maxRetries: 0 });
+    const error = await rejection(client.gov.getTool('send_email'));
+    expect((error as Error).message).toBe(
+      `Connection error on GET ${BASE_URL}/v1/tools/send_email: fetch failed (ECONNREFUSED)`,
+    );
+  });
+
+  it('a proxy page instead of the API names what answered', async () => {
+    const page = '<html>\n  <body><h1>502 Bad Gateway</h1></body>\n</html>';
+    const client = clientWith(fakeFetch(text(502, page)), { maxRetries: 0 });
+    const error = await rejection(client.me());
+    expect(error).toBeInstanceOf(InternalServerError);
+    expect((error as Error).message).toMatch(
+      /^502 \(a body that is not the API's JSON: <html> <body><h1>502 Bad Gateway<\/h1>/,
+    );
+  });
+});
