@@ -129,6 +129,21 @@ export class OnceOnly {
         'is required: pass it as `apiKey` or set the ONCEONLY_API_KEY environment variable',
       );
     }
+    // It goes into a header: a stray newline or space (from a copied .env line) would make
+    // every request fail later, with the key in the runtime's error message.
+    if (!/^[!-~]+$/.test(apiKey)) {
+      throw new InvalidInputError('apiKey', 'must be visible ASCII characters only (no spaces)');
+    }
+    if (options.defaultHeaders && hasHeader(options.defaultHeaders, 'X-Request-Id')) {
+      throw new InvalidInputError(
+        'defaultHeaders.X-Request-Id',
+        'would give every call the same id; a server that replays by id would answer a new ' +
+          'call with an old outcome. Give it per call in `options.headers` if you must',
+      );
+    }
+    if (options.fetch === undefined && typeof globalThis.fetch !== 'function') {
+      throw new InvalidInputError('fetch', 'is required: this runtime has no global fetch');
+    }
     if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
       throw new InvalidInputError('logLevel', 'must be one of off, error, warn, info, debug');
     }
@@ -373,6 +388,10 @@ export class OnceOnly {
       options,
     );
   }
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name.toLowerCase());
 }
 
 function checkOffset(field: string, value: unknown): number {

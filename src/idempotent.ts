@@ -1,6 +1,6 @@
 import type { CheckLockResult } from './check-lock.js';
 import type { OnceOnly } from './client.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, OnceOnlyError } from './errors.js';
 import { checkInteger, checkString } from './internal/validate.js';
 import type { RunFnOptions, RunFnResult } from './run-fn.js';
 
@@ -15,10 +15,29 @@ interface KeyOptions<A extends unknown[]> {
   keyVersion?: string | undefined;
 }
 
+/**
+ * `idempotent` found the key claimed, but after a retry whose first attempt may have claimed it
+ * (see `CheckLockResult.ambiguousDuplicate`), and has no `onDuplicate` to decide. The function
+ * did not run. Check your own records, or give `onDuplicate`, which sees `lock` and decides.
+ */
+export class AmbiguousDuplicateError extends OnceOnlyError {
+  override name = 'AmbiguousDuplicateError';
+
+  constructor(readonly lock: CheckLockResult) {
+    super(
+      `The key ${lock.key} is claimed, possibly by this call's own earlier attempt; ` +
+        'the function did not run.',
+    );
+  }
+}
+
 export interface IdempotentOptions<A extends unknown[], D> extends KeyOptions<A> {
   /** How long a call's key stays claimed, in seconds. Default 86400 (a day). */
   ttl?: number | undefined;
-  /** Called instead of the function for a duplicate call; its value is returned. */
+  /**
+   * Called instead of the function for a duplicate call; its value is returned. It also gets
+   * the ambiguous duplicates (`lock.ambiguousDuplicate`), which without it throw.
+   */
   onDuplicate?: (lock: CheckLockResult, ...args: A) => D | Promise<D>;
   /** Returned for a duplicate call when there is no `onDuplicate`. Default `undefined`. */
   returnValueOnDuplicate?: D | undefined;
@@ -42,6 +61,9 @@ export function idempotent<A extends unknown[], R, D = undefined>(
     const lock = await client.checkLock({ key: await makeKey(args), ttl });
     if (lock.locked) return fn(...args);
     if (options.onDuplicate) return options.onDuplicate(lock, ...args);
+    // The claim may be this call's own (a retry whose first answer was lost): neither running
+    // nor skipping is safe to decide here.
+    if (lock.ambiguousDuplicate) throw new AmbiguousDuplicateError(lock);
     return options.returnValueOnDuplicate as D;
   };
 }
@@ -105,9 +127,10 @@ export async function callKey(version: string, fnId: string, args: unknown[]): P
 }
 
 /**
- * JSON with object keys sorted at every depth. Values JSON cannot tell apart are refused (a
- * `Map` or `Set` would become `{}`, `NaN` would become `null`), so two different calls never
- * get the same key by accident; pass a `keyFn` for such arguments.
+ * JSON with object keys sorted at every depth. Only plain data is accepted (objects, arrays,
+ * strings, finite numbers, booleans, `null`, and values with `toJSON` such as `Date`): anything
+ * JSON would flatten (a `Map` or a class instance to `{}`, `NaN` to `null`) is refused, so two
+ * different calls never get the same key by accident. Pass a `keyFn` for such arguments.
  */
 export function canonicalJson(value: unknown, path = 'value', seen = new Set<object>()): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') {
@@ -118,12 +141,17 @@ export function canonicalJson(value: unknown, path = 'value', seen = new Set<obj
     return JSON.stringify(value);
   }
   if (typeof value !== 'object') refuse(path, `is a ${typeof value}, which JSON cannot represent`);
-  if (value instanceof Map || value instanceof Set) refuse(path, 'is a Map or Set');
   if (seen.has(value)) refuse(path, 'refers back to itself');
 
   const withToJson = value as { toJSON?: () => unknown };
   if (typeof withToJson.toJSON === 'function') {
     return canonicalJson(withToJson.toJSON(), path, seen);
+  }
+  // Instances of classes (a Map, Headers, a class with private fields) keep their state where
+  // `Object.entries` does not see it: two different ones would give the same key.
+  const prototype = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
+    refuse(path, `is an instance of ${prototype?.constructor?.name ?? 'a class'}, not plain data`);
   }
 
   seen.add(value);

@@ -32,6 +32,7 @@ export {
 } from './errors.js';
 export { Governance, type ScopeParams } from './governance.js';
 export {
+  AmbiguousDuplicateError,
   type IdempotentAiOptions,
   type IdempotentOptions,
   idempotent,

@@ -16,6 +16,7 @@ import {
   checkSignal,
   checkString,
   checkTimeoutMs,
+  MAX_TIMER_MS,
   optional,
 } from './internal/validate.js';
 import type { AiResult, LeaseStatusValue } from './types.js';
@@ -26,7 +27,10 @@ export interface RunFnOptions extends WaitOptions {
   ttl?: number | undefined;
   /** Metadata stored with the lease. */
   metadata?: Record<string, unknown> | undefined;
-  /** How often the heartbeat extends the lease, in milliseconds. Default: a third of `ttl`. */
+  /**
+   * How often the heartbeat extends the lease, in milliseconds. Default, and at most: a third of
+   * the TTL the server granted (it may grant less than `ttl`).
+   */
   extendEveryMs?: number | undefined;
   /** When someone else holds the lease: wait for their result (default) or return at once. */
   waitOnConflict?: boolean | undefined;
@@ -46,9 +50,9 @@ export type RunFnResult<T = unknown> =
   | { outcome: 'not_acquired'; result: null; status: LeaseStatusValue };
 
 /**
- * The lease was lost while `fn` ran: the heartbeat found it expired, taken over or finished
- * (or completing it did). `fn`'s signal was aborted with this error. The work may have to be
- * undone: another caller may now hold the key.
+ * The lease was lost while `fn` ran: the heartbeat found it expired, taken over or finished, or
+ * could not extend it before it ran out. `fn`'s signal was aborted with this error. The work
+ * may have to be undone: another caller may now hold the key.
  */
 export class LeaseLostError extends OnceOnlyError {
   override name = 'LeaseLostError';
@@ -64,7 +68,8 @@ export class LeaseLostError extends OnceOnlyError {
 const DEFAULT_TTL_SEC = 300;
 // A heartbeat that failed for a passing reason tries again sooner than its usual interval.
 const HEARTBEAT_RETRY_MS = 5_000;
-
+// How many times a waiter whose holder let the lease expire tries to take the lease itself.
+const MAX_ROUNDS = 3;
 const RUN_FN_OPTION_KEYS = [
   ...WAIT_OPTION_KEYS,
   'ttl',
@@ -86,70 +91,99 @@ export async function runFn<T>(
   optional('options.signal', options.signal, checkSignal);
   if (typeof fn !== 'function') throw new InvalidInputError('fn', 'must be a function');
   const ttl = checkInteger('ttl', options.ttl ?? DEFAULT_TTL_SEC, { min: 1 });
-  const extendEveryMs = checkTimeoutMs('extendEveryMs', options.extendEveryMs ?? (ttl * 1000) / 3);
+  const extendEveryMs = checkTimeoutMs(
+    'extendEveryMs',
+    options.extendEveryMs ?? Math.min(MAX_TIMER_MS, (ttl * 1000) / 3),
+  );
   if (extendEveryMs >= ttl * 1000) {
     throw new InvalidInputError('extendEveryMs', `must be shorter than the TTL (${ttl} s)`);
   }
   const errorCode = checkString('errorCode', options.errorCode ?? 'fn_error', { max: 128 });
   const { signal } = options;
-
-  const lease = await ai.lease(
-    { key, ttl, ...(options.metadata && { metadata: options.metadata }) },
-    { ...(signal && { signal }) },
-  );
-
-  if (lease.status === 'acquired') {
-    if (!lease.lease_id) {
-      const info = { status: 200, headers: new Headers(), request_id: null };
-      throw new InvalidResponseError('The lease was acquired without a lease_id', info, '');
-    }
-    const value = await runUnderLease(ai, log, { key, lease_id: lease.lease_id, ttl }, fn, {
-      extendEveryMs,
-      errorCode,
-      signal,
-    });
-    const result = await ai.result(key, { ...(signal && { signal }) });
-    return { outcome: 'ran', result, value };
-  }
-
-  if (TERMINAL_STATUSES.has(lease.status)) {
-    return { outcome: 'finished', result: await ai.result(key, { ...(signal && { signal }) }) };
-  }
-  if (options.waitOnConflict === false) {
-    return { outcome: 'not_acquired', result: null, status: lease.status };
-  }
   const waitOptions = Object.fromEntries(
     WAIT_OPTION_KEYS.filter((name) => options[name] !== undefined).map((name) => [
       name,
       options[name],
     ]),
   );
-  return { outcome: 'waited', result: await ai.wait(key, waitOptions) };
+
+  for (let round = 1; ; round++) {
+    const requestedAt = Date.now();
+    const lease = await ai.lease(
+      { key, ttl, ...(options.metadata && { metadata: options.metadata }) },
+      { ...(signal && { signal }) },
+    );
+
+    if (lease.status === 'acquired') {
+      if (!lease.lease_id) {
+        const info = { status: 200, headers: new Headers(), request_id: null };
+        throw new InvalidResponseError('The lease was acquired without a lease_id', info, '');
+      }
+      // The server may grant less than asked (the plan's maximum): the heartbeat keeps to what
+      // was granted, counted from before the request, to be on the safe side.
+      const grantedSec = typeof lease.ttl === 'number' && lease.ttl > 0 ? lease.ttl : ttl;
+      const held = { key, lease_id: lease.lease_id, ttl };
+      const value = await runUnderLease(ai, log, held, fn, {
+        everyMs: Math.min(extendEveryMs, (grantedSec * 1000) / 3),
+        validUntil: requestedAt + grantedSec * 1000,
+        errorCode,
+        signal,
+      });
+      // The work is done and stored: reading it back is not cancelled by the caller's signal.
+      return { outcome: 'ran', result: await ai.result(key), value };
+    }
+
+    if (TERMINAL_STATUSES.has(lease.status)) {
+      return { outcome: 'finished', result: await ai.result(key, { ...(signal && { signal }) }) };
+    }
+    if (options.waitOnConflict === false) {
+      return { outcome: 'not_acquired', result: null, status: lease.status };
+    }
+
+    const result = await ai.wait(key, waitOptions);
+    // The holder let its lease run out without finishing: the key can be taken again.
+    if (result.status !== 'expired' || round === MAX_ROUNDS) return { outcome: 'waited', result };
+  }
 }
 
 interface HeldLease {
   key: string;
   lease_id: string;
+  /** The TTL asked for, in seconds; each extend asks for it again. */
   ttl: number;
 }
 
+interface LeaseRunOptions {
+  everyMs: number;
+  /** When the lease runs out unless extended (ms since the epoch). */
+  validUntil: number;
+  errorCode: string;
+  signal: AbortSignal | undefined;
+}
+
 /**
- * Runs `fn` while a heartbeat extends the lease, then completes or fails the lease. A lost
- * lease aborts `fn`'s signal and rejects with `LeaseLostError`; `fn`'s own error is rethrown
- * after the lease is marked failed.
+ * Runs `fn` while a heartbeat extends the lease, then stores its result with `complete`.
+ * - A lost lease aborts `fn`'s signal and rejects with `LeaseLostError`; nothing is completed.
+ * - `fn` throwing marks the lease failed (`errorCode`) and rethrows `fn`'s error.
+ * - The caller aborting aborts `fn`'s signal. The heartbeat goes on until `fn` settles (a
+ *   lease dropped under running work would let a second worker start); a result `fn` still
+ *   returns is completed as usual, and a rejection leaves the lease to expire rather than
+ *   marking it failed, which would block the key for the days the API keeps failed leases.
  */
 async function runUnderLease<T>(
   ai: Ai,
   log: Log,
   lease: HeldLease,
   fn: (signal: AbortSignal) => T | Promise<T>,
-  options: { extendEveryMs: number; errorCode: string; signal: AbortSignal | undefined },
+  options: LeaseRunOptions,
 ): Promise<Awaited<T>> {
+  const { signal } = options;
   const work = new AbortController();
-  const onCallerAbort = () => work.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const onCallerAbort = () => work.abort(signal?.reason);
+  if (signal?.aborted) onCallerAbort();
+  else signal?.addEventListener('abort', onCallerAbort, { once: true });
   let lost: LeaseLostError | null = null;
-  const heartbeat = new Heartbeat(ai, log, lease, options.extendEveryMs, (error) => {
+  const heartbeat = new Heartbeat(ai, log, lease, options, (error) => {
     lost = error;
     work.abort(error);
   });
@@ -161,25 +195,45 @@ async function runUnderLease<T>(
       value = await fn(work.signal);
     } catch (error) {
       if (lost) throw lost;
-      await failLease(ai, log, lease, options.signal?.aborted ? 'aborted' : options.errorCode);
-      if (options.signal?.aborted) throw new AbortError({ cause: options.signal.reason });
+      if (signal?.aborted) throw new AbortError({ cause: signal.reason });
+      await failLease(ai, log, lease, options.errorCode);
       throw error;
     }
   } finally {
     heartbeat.stop();
-    options.signal?.removeEventListener('abort', onCallerAbort);
+    signal?.removeEventListener('abort', onCallerAbort);
   }
-
   if (lost) throw lost;
+
+  let result: Record<string, unknown> | undefined;
   try {
-    await ai.complete({ key: lease.key, lease_id: lease.lease_id, ...resultField(value) });
+    result = resultObject(value);
   } catch (error) {
+    await failLease(ai, log, lease, 'result_invalid');
+    throw new InvalidInputError('fn result', `cannot be stored: ${(error as Error).message}`);
+  }
+  await completeLease(ai, lease, result);
+  return value;
+}
+
+async function completeLease(
+  ai: Ai,
+  lease: HeldLease,
+  result: Record<string, unknown> | undefined,
+) {
+  try {
+    await ai.complete({ key: lease.key, lease_id: lease.lease_id, ...(result && { result }) });
+  } catch (error) {
+    // A retried complete whose first attempt went through finds the lease already completed.
+    const detail = error instanceof ConflictError ? error.detail : undefined;
+    if (typeof detail === 'object' && !Array.isArray(detail) && detail.status === 'completed') {
+      return;
+    }
     if (error instanceof NotFoundError || error instanceof ConflictError) {
       throw new LeaseLostError(lease.key, { cause: error });
     }
     throw error;
   }
-  return value;
 }
 
 /**
@@ -195,36 +249,54 @@ async function failLease(ai: Ai, log: Log, lease: HeldLease, errorCode: string):
   }
 }
 
-/** `fn`'s value as the `result` object the API stores: objects as they are, others wrapped. */
-function resultField(value: unknown): { result?: Record<string, unknown> | undefined } {
-  if (value === undefined || value === null) return {};
-  if (typeof value === 'object' && !Array.isArray(value)) {
-    return { result: value as Record<string, unknown> };
-  }
-  return { result: { value } };
+/**
+ * `fn`'s value as the `result` object the API stores: a JSON object as it is, anything else
+ * wrapped as `{ value }`, nothing for `undefined` and `null`. Throws when it is not JSON.
+ */
+function resultObject(value: unknown): Record<string, unknown> | undefined {
+  const json = JSON.stringify(value);
+  if (json === undefined || value === null) return undefined;
+  const parsed: unknown = JSON.parse(json);
+  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  return isObject ? (parsed as Record<string, unknown>) : { value: parsed };
 }
 
 /**
  * Extends a held lease every `everyMs` (the first time one interval after acquiring it, which
- * set the full TTL). 404 and 409 mean the lease is lost: `onLost` is called and it stops. Other
- * failures are logged and retried sooner. Extends never overlap; `stop()` cancels the pending
- * timer and any extend in flight.
+ * set the full TTL), and knows until when the lease is valid. 404 and 409 mean the lease is
+ * lost; so does reaching the end of its validity without a successful extend. Either way
+ * `onLost` is called and the heartbeat stops. Other failures are logged and retried sooner.
+ * Each extend may take no longer than the time the lease has left; extends never overlap;
+ * `stop()` cancels the pending timer and any extend in flight.
  */
 class Heartbeat {
+  readonly #ai: Ai;
+  readonly #log: Log;
+  readonly #lease: HeldLease;
+  readonly #everyMs: number;
+  readonly #onLost: (error: LeaseLostError) => void;
+  #validUntil: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: AbortController | undefined;
   #stopped = false;
 
   constructor(
-    private readonly ai: Ai,
-    private readonly log: Log,
-    private readonly lease: HeldLease,
-    private readonly everyMs: number,
-    private readonly onLost: (error: LeaseLostError) => void,
-  ) {}
+    ai: Ai,
+    log: Log,
+    lease: HeldLease,
+    options: { everyMs: number; validUntil: number },
+    onLost: (error: LeaseLostError) => void,
+  ) {
+    this.#ai = ai;
+    this.#log = log;
+    this.#lease = lease;
+    this.#everyMs = options.everyMs;
+    this.#validUntil = options.validUntil;
+    this.#onLost = onLost;
+  }
 
   start(): void {
-    this.#schedule(this.everyMs);
+    this.#schedule(this.#everyMs);
   }
 
   stop(): void {
@@ -235,25 +307,44 @@ class Heartbeat {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.#beat(), delayMs);
+    const untilExpiry = Math.max(0, this.#validUntil - Date.now());
+    const wait = Math.min(delayMs, untilExpiry, MAX_TIMER_MS);
+    this.#timer = setTimeout(() => void this.#beat(), wait);
   }
 
   async #beat(): Promise<void> {
-    const { key, lease_id, ttl } = this.lease;
+    const { key, lease_id, ttl } = this.#lease;
+    const startedAt = Date.now();
+    const timeLeftMs = this.#validUntil - startedAt;
+    if (timeLeftMs <= 0) {
+      this.#lose(new Error(`no extend succeeded before the lease ran out`));
+      return;
+    }
+
     this.#inFlight = new AbortController();
     try {
-      await this.ai.extend({ key, lease_id, ttl }, { signal: this.#inFlight.signal });
-      this.#schedule(this.everyMs);
+      // One attempt, bounded by the time left: the heartbeat does its own retrying.
+      const extended = await this.#ai.extend(
+        { key, lease_id, ttl },
+        { signal: this.#inFlight.signal, timeoutMs: timeLeftMs, maxRetries: 0 },
+      );
+      const grantedSec = typeof extended.ttl === 'number' && extended.ttl > 0 ? extended.ttl : ttl;
+      this.#validUntil = startedAt + grantedSec * 1000;
+      this.#schedule(this.#everyMs);
     } catch (error) {
       if (this.#stopped) return;
       if (error instanceof NotFoundError || error instanceof ConflictError) {
-        this.#stopped = true;
-        this.onLost(new LeaseLostError(key, { cause: error }));
+        this.#lose(error);
         return;
       }
       const reason = error instanceof Error ? error.message : String(error);
-      this.log.warn(`heartbeat of the lease on key ${key} failed (${reason}); trying again`);
-      this.#schedule(Math.min(this.everyMs, HEARTBEAT_RETRY_MS));
+      this.#log.warn(`heartbeat of the lease on key ${key} failed (${reason}); trying again`);
+      this.#schedule(Math.min(this.#everyMs, HEARTBEAT_RETRY_MS));
     }
+  }
+
+  #lose(cause: unknown): void {
+    this.#stopped = true;
+    this.#onLost(new LeaseLostError(this.#lease.key, { cause }));
   }
 }

@@ -1,4 +1,5 @@
 import { InvalidInputError, OnceOnlyError } from './errors.js';
+import { checkNumber } from './internal/validate.js';
 
 /**
  * Signatures of the calls OnceOnly makes to a registered tool. OnceOnly POSTs JSON to the
@@ -28,8 +29,8 @@ export class SignatureVerificationError extends OnceOnlyError {
 }
 
 export interface VerifyToolSignatureOptions {
-  /** The largest accepted distance between the timestamp and now, in seconds. Default 300. */
-  toleranceSec?: number | undefined;
+  /** The largest accepted distance between the timestamp and now, in ms. Default 300000. */
+  toleranceMs?: number | undefined;
   /** The current time in milliseconds since the epoch. Default `Date.now()`. */
   now?: number | undefined;
 }
@@ -54,6 +55,9 @@ export async function verifyToolSignature(
   options: VerifyToolSignatureOptions = {},
 ): Promise<{ body: string; timestamp: number }> {
   checkSecret(secret);
+  // A NaN here (say, from an unset environment variable) would turn the replay window off.
+  const toleranceMs = checkNumber('toleranceMs', options.toleranceMs ?? 300_000, { min: 0 });
+  const now = checkNumber('now', options.now ?? Date.now());
   const headers = call instanceof Request ? call.headers : new Headers(call.headers);
   const body = call instanceof Request ? await call.clone().arrayBuffer() : call.body;
 
@@ -70,10 +74,8 @@ export async function verifyToolSignature(
     reject('invalid_timestamp', 'X-OnceOnly-Timestamp is not Unix seconds');
   }
   const timestamp = Number(timestampText);
-  const toleranceSec = options.toleranceSec ?? 300;
-  const nowSec = (options.now ?? Date.now()) / 1000;
-  if (Math.abs(nowSec - timestamp) > toleranceSec) {
-    reject('stale_timestamp', `X-OnceOnly-Timestamp is more than ${toleranceSec} s from now`);
+  if (Math.abs(now - timestamp * 1000) > toleranceMs) {
+    reject('stale_timestamp', `X-OnceOnly-Timestamp is more than ${toleranceMs} ms from now`);
   }
 
   const bytes = toBytes(body);
@@ -100,11 +102,12 @@ export async function signToolCall(
   options: { now?: number | undefined } = {},
 ): Promise<Record<string, string>> {
   checkSecret(secret);
+  const now = checkNumber('now', options.now ?? Date.now());
   const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), toBytes(body));
   const hex = Array.from(new Uint8Array(mac), (byte) => byte.toString(16).padStart(2, '0'));
   return {
     'X-OnceOnly-Signature': hex.join(''),
-    'X-OnceOnly-Timestamp': String(Math.floor((options.now ?? Date.now()) / 1000)),
+    'X-OnceOnly-Timestamp': String(Math.floor(now / 1000)),
     'X-OnceOnly-Signature-Alg': ALGORITHM,
   };
 }

@@ -20,8 +20,8 @@ export interface WaitOptions {
   maxPollIntervalMs?: number | undefined;
   /** Cancels the wait, including a status call in flight. */
   signal?: AbortSignal | undefined;
-  /** Called with every status read, e.g. to show progress. */
-  onStatus?: (status: LeaseStatus) => void;
+  /** Called with every status read, e.g. to show progress; a promise it returns is awaited. */
+  onStatus?: ((status: LeaseStatus) => unknown) | undefined;
 }
 
 /** The work on the key did not end before the deadline. It may still end later. */
@@ -94,7 +94,7 @@ export async function waitForResult(
     let interval = minInterval;
     for (;;) {
       lastStatus = await ai.status(key, { signal });
-      options.onStatus?.(lastStatus);
+      await options.onStatus?.(lastStatus);
       if (TERMINAL_STATUSES.has(lastStatus.status)) return await ai.result(key, { signal });
 
       // The server's hint wins within the bounds; without one, the wait doubles each time.

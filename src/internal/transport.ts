@@ -125,7 +125,13 @@ export class Transport {
       try {
         // A string body can be sent again as it is, so every attempt gets the full body.
         const init: RequestInit = { method: req.method, headers, body: body ?? null };
-        const { response, text } = await this.#attempt(url, init, timeoutMs, options.signal);
+        const { response, text } = await this.#attempt(
+          url,
+          init,
+          timeoutMs,
+          options.signal,
+          secrets,
+        );
         const elapsed = Date.now() - started;
         const responseId = response.headers.get('X-Request-Id') ?? requestId;
         config.log.debug(
@@ -181,6 +187,7 @@ export class Transport {
     init: RequestInit,
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    secrets: readonly string[],
   ): Promise<{ response: Response; text: string }> {
     if (signal?.aborted) throw new AbortError({ cause: signal.reason });
 
@@ -200,15 +207,13 @@ export class Transport {
       const fetchFn = this.#config.fetch ?? globalThis.fetch;
       const request = fetchFn(url, { ...init, signal: controller.signal });
       const response = await untilAborted(request, controller.signal);
-      const text = await untilAborted(response.text(), controller.signal, () => {
-        response.body?.cancel().catch(() => {});
-      });
+      const text = await untilAborted(response.text(), controller.signal);
       return { response, text };
     } catch (error) {
       if (signal?.aborted) throw new AbortError({ cause: signal.reason });
       if (timedOut) throw new TimeoutError(timeoutMs);
-      // A fetch's own error may quote the request, headers included: keep the key out.
-      const reason = redactText(describe(error), [this.#config.apiKey]);
+      // A fetch's own error may quote the request, headers and body included: keep secrets out.
+      const reason = redactText(describe(error), secrets);
       throw new ConnectionError(`Connection error on ${init.method} ${url}: ${reason}`, {
         cause: error,
       });
@@ -223,12 +228,31 @@ export class Transport {
     const headers = new Headers({ Accept: 'application/json' });
     if (hasBody) headers.set('Content-Type', 'application/json');
     if (userAgent !== null) headers.set('User-Agent', userAgent);
-    for (const [name, value] of Object.entries(defaultHeaders)) headers.set(name, value);
-    for (const [name, value] of Object.entries(callHeaders ?? {})) headers.set(name, value);
+    setHeaders(headers, 'defaultHeaders', defaultHeaders);
+    setHeaders(headers, 'options.headers', callHeaders ?? {});
     headers.set('Authorization', `Bearer ${apiKey}`);
-    // One id per logical call, the same on every attempt: the spec's replay rule.
-    if (!headers.has('X-Request-Id')) headers.set('X-Request-Id', newRequestId());
+
+    // One id per logical call, the same on every attempt: the spec's replay rule. A caller's
+    // own id must fit the spec, or a replaying server would refuse or misread it.
+    const given = headers.get('X-Request-Id');
+    if (given === null) headers.set('X-Request-Id', newRequestId());
+    else if (!REQUEST_ID_PATTERN.test(given)) {
+      throw new InvalidInputError('X-Request-Id', 'must be 1 to 128 visible ASCII characters');
+    }
     return headers;
+  }
+}
+
+const REQUEST_ID_PATTERN = /^[!-~]{1,128}$/;
+
+/** Sets each header, refusing (without echoing the value, which may be secret) invalid ones. */
+function setHeaders(headers: Headers, field: string, values: Record<string, string>): void {
+  for (const [name, value] of Object.entries(values)) {
+    try {
+      headers.set(name, value);
+    } catch {
+      throw new InvalidInputError(`${field}.${name}`, 'is not a valid header name or value');
+    }
   }
 }
 
@@ -236,17 +260,13 @@ export class Transport {
  * `promise`, or a rejection as soon as `signal` aborts. A `fetch` that ignores its signal (some
  * polyfills and mocks), or a body stream that stalls, cannot hold the call past its timeout.
  */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onAbort?: () => void) {
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal) {
   if (signal.aborted) {
-    onAbort?.();
     promise.catch(() => {});
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
-    const abort = () => {
-      onAbort?.();
-      reject(signal.reason);
-    };
+    const abort = () => reject(signal.reason);
     signal.addEventListener('abort', abort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
   });

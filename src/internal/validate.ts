@@ -155,10 +155,16 @@ export function checkDay(field: string, value: unknown): string {
   return day;
 }
 
-/** A time limit in milliseconds: a positive number. */
+/** The longest delay timers take: beyond it `setTimeout` fires at once. About 24.8 days. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A time limit in milliseconds: a positive number a timer can wait for. */
 export function checkTimeoutMs(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    fail(field, `must be a positive number of milliseconds (got ${describeValue(value)})`);
+  if (typeof value !== 'number' || !(value > 0) || !(value <= MAX_TIMER_MS)) {
+    fail(
+      field,
+      `must be a positive number of milliseconds up to ${MAX_TIMER_MS} (got ${describeValue(value)})`,
+    );
   }
   return value;
 }

@@ -272,19 +272,34 @@ describe('verifyToolSignature freshness', () => {
     ).resolves.toMatchObject({ timestamp: timestampSec });
   });
 
-  it('follows toleranceSec', async () => {
-    const options = { now: NOW, toleranceSec: 10 };
-    await expect(verifyToolSignature(call(NOW_SEC - 10), SECRET, options)).resolves.toBeDefined();
+  it('refuses a tolerance or a clock that is not a number, which would disable the window', async () => {
+    const notANumber = await verifyToolSignature(call(NOW_SEC), SECRET, {
+      now: NOW,
+      toleranceMs: Number.NaN,
+    }).catch((error: unknown) => error);
+    expect(notANumber).toBeInstanceOf(InvalidInputError);
+    expect((notANumber as InvalidInputError).field).toBe('toleranceMs');
+  });
+
+  it('follows toleranceMs', async () => {
+    const options = { now: NOW, toleranceMs: 10_000 };
+    await expect(verifyToolSignature(call(NOW_SEC - 10), SECRET, options)).resolves.toMatchObject({
+      timestamp: NOW_SEC - 10,
+    });
     expect((await refusal(verifyToolSignature(call(NOW_SEC - 11), SECRET, options))).reason).toBe(
       'stale_timestamp',
     );
-    const wide = { now: NOW, toleranceSec: 3600 };
-    await expect(verifyToolSignature(call(NOW_SEC - 3600), SECRET, wide)).resolves.toBeDefined();
+    const wide = { now: NOW, toleranceMs: 3_600_000 };
+    await expect(verifyToolSignature(call(NOW_SEC - 3600), SECRET, wide)).resolves.toMatchObject({
+      timestamp: NOW_SEC - 3600,
+    });
   });
 
   it('uses the current time when now is not given', async () => {
     const fresh = Math.floor(Date.now() / 1000);
-    await expect(verifyToolSignature(call(fresh), SECRET)).resolves.toBeDefined();
+    await expect(verifyToolSignature(call(fresh), SECRET)).resolves.toMatchObject({
+      timestamp: fresh,
+    });
     expect((await refusal(verifyToolSignature(call(fresh - 3600), SECRET))).reason).toBe(
       'stale_timestamp',
     );
