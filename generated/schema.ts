@@ -67,10 +67,14 @@ export interface paths {
          *
          *     **Charging.** Only an acquisition consumes AI quota (`charged: 1`); polling is free.
          *
-         *     **Replay.** As for `checkLock`: a repeat with the same key and the same `X-Request-Id`
-         *     while the lease is live returns the original `acquired` outcome with the same
-         *     `lease_id`, so a retry after a lost response does not lock the caller out of its own
-         *     lease.
+         *     **Replay.** As for `checkLock`: a server that supports replay answers a repeat with the
+         *     same key and the same `X-Request-Id` while the lease is live with the original
+         *     `acquired` outcome and the same `lease_id`, so a retry after a lost response does not
+         *     lock the caller out of its own lease. Against a server without replay such a retry
+         *     answers `polling`, and the lease the lost response held runs out at its TTL.
+         *
+         *     **Who sees `lease_id`.** Only the holder: every other caller gets `lease_id: null`,
+         *     since the id is what lets a caller extend, complete or fail the lease.
          */
         post: operations["acquireLease"];
         delete?: never;
@@ -237,7 +241,8 @@ export interface paths {
          *     the background: it executes the first 50 of `metadata.actions` through the governance
          *     pipeline of `metadata.agent_id`, writes timeline events under `metadata.run_id`
          *     (default: `key`), and finishes the lease as `completed` or `failed`. Follow it with
-         *     `getLeaseStatus` and `getLeaseResult`. Replay by `X-Request-Id` as for `acquireLease`.
+         *     `getLeaseStatus` and `getLeaseResult`. Replay by `X-Request-Id` as for `acquireLease`,
+         *     on servers that support it.
          *
          *     **Tool mode** (`agent_id` and `tool`): a synchronous governed call of a registered tool
          *     (looked up in scope `agent:<agent_id>`, then `global`). The pipeline is: kill switch,
@@ -245,7 +250,8 @@ export interface paths {
          *     then the signed request to the tool's URL. The answer is a `ToolRunResult`: a call that
          *     policy refuses is a 200 with `allowed: false`, `decision: "blocked"` and the reason in
          *     `policy_reason` (caps and budgets included: they are not 402s); an identical call
-         *     already made is `decision: "dedup"` with the first call's result; a tool that fails or
+         *     already made (the same agent, tool and arguments, compared as canonical JSON, that
+         *     succeeded within the last 24 hours) is `decision: "dedup"` with the first call's result; a tool that fails or
          *     times out is `decision: "executed"`, `ok: false`, `policy_reason: "tool_error"`. An
          *     unknown tool gives 404 `tool_not_found`.
          */
@@ -1186,7 +1192,9 @@ export interface components {
             loc: (string | number)[];
             msg: string;
             input?: unknown;
-            ctx?: Record<string, never>;
+            ctx?: {
+                [key: string]: unknown;
+            };
         };
         MessageError: {
             detail: string;
@@ -1467,7 +1475,10 @@ export interface operations {
     extendLease: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1501,7 +1512,10 @@ export interface operations {
     completeLease: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1535,7 +1549,10 @@ export interface operations {
     failLease: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1569,7 +1586,10 @@ export interface operations {
     cancelLease: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1606,7 +1626,10 @@ export interface operations {
                 /** @description The key of the lease or run. */
                 key: components["parameters"]["KeyQuery"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1638,7 +1661,10 @@ export interface operations {
                 /** @description The key of the lease or run. */
                 key: components["parameters"]["KeyQuery"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1703,7 +1729,10 @@ export interface operations {
     listPolicies: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1730,7 +1759,10 @@ export interface operations {
     getPolicy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The agent's id, percent-encoded as one path segment. */
                 agent_id: components["parameters"]["AgentIdPath"];
@@ -1762,7 +1794,10 @@ export interface operations {
     upsertPolicy: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The agent's id, percent-encoded as one path segment. */
                 agent_id: components["parameters"]["AgentIdPath"];
@@ -1797,7 +1832,10 @@ export interface operations {
     policyFromTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The agent's id, percent-encoded as one path segment. */
                 agent_id: components["parameters"]["AgentIdPath"];
@@ -1835,7 +1873,10 @@ export interface operations {
                 /** @description The scope of the tool. */
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1863,7 +1904,10 @@ export interface operations {
     createTool: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1898,7 +1942,10 @@ export interface operations {
                 /** @description The scope of the tool. */
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The tool's name. */
                 name: components["parameters"]["ToolNamePath"];
@@ -1933,7 +1980,10 @@ export interface operations {
                 /** @description The scope of the tool. */
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The tool's name. */
                 name: components["parameters"]["ToolNamePath"];
@@ -1968,7 +2018,10 @@ export interface operations {
                 /** @description The scope of the tool. */
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The tool's name. */
                 name: components["parameters"]["ToolNamePath"];
@@ -2004,7 +2057,10 @@ export interface operations {
     disableAgent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The agent's id, percent-encoded as one path segment. */
                 agent_id: components["parameters"]["AgentIdPath"];
@@ -2039,7 +2095,10 @@ export interface operations {
     enableAgent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The agent's id, percent-encoded as one path segment. */
                 agent_id: components["parameters"]["AgentIdPath"];
@@ -2077,7 +2136,10 @@ export interface operations {
                 /** @description How many entries to return. */
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The agent's id, percent-encoded as one path segment. */
                 agent_id: components["parameters"]["AgentIdPath"];
@@ -2111,7 +2173,10 @@ export interface operations {
                 /** @description The window the figures cover, ending now. */
                 period?: components["schemas"]["MetricsPeriod"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The agent's id, percent-encoded as one path segment. */
                 agent_id: components["parameters"]["AgentIdPath"];
@@ -2147,7 +2212,10 @@ export interface operations {
                 /** @description How many entries to skip. */
                 offset?: components["parameters"]["OffsetQuery"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2175,7 +2243,10 @@ export interface operations {
     postEvent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2214,7 +2285,10 @@ export interface operations {
                 /** @description Only runs whose `run_id` starts with this prefix. */
                 q?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2247,7 +2321,10 @@ export interface operations {
                 /** @description How many entries to skip. */
                 offset?: components["parameters"]["OffsetQuery"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path: {
                 /** @description The run's id. Clients percent-encode it as one path segment (`run x/y` is sent as `run%20x%2Fy`). */
                 run_id: components["schemas"]["RunId"];
@@ -2282,7 +2359,10 @@ export interface operations {
                 /** @description `make` counts check-lock calls (automation); `ai` counts leases and runs. */
                 kind?: components["schemas"]["UsageKind"];
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2310,7 +2390,10 @@ export interface operations {
     getUsageAll: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2341,7 +2424,10 @@ export interface operations {
     getMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2368,7 +2454,10 @@ export interface operations {
     updateNotifications: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2405,7 +2494,10 @@ export interface operations {
                 /** @description Last day of the range (UTC), included. */
                 to_day?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
+            };
             path?: never;
             cookie?: never;
         };

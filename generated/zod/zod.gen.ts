@@ -675,12 +675,20 @@ export const zAcquireLeaseResponseBody = zLeaseState;
 
 export const zExtendLeaseRequestBody = zExtendRequest;
 
+export const zExtendLeaseHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 /**
  * The lease was extended.
  */
 export const zExtendLeaseResponseBody = zExtendResponse;
 
 export const zCompleteLeaseRequestBody = zCompleteRequest;
+
+export const zCompleteLeaseHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 /**
  * The lease is completed.
@@ -689,6 +697,10 @@ export const zCompleteLeaseResponseBody = zLeaseOutcome;
 
 export const zFailLeaseRequestBody = zFailRequest;
 
+export const zFailLeaseHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 /**
  * The lease is failed.
  */
@@ -696,10 +708,18 @@ export const zFailLeaseResponseBody = zLeaseOutcome;
 
 export const zCancelLeaseRequestBody = zCancelRequest;
 
+export const zCancelLeaseHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 /**
  * The lease is cancelled.
  */
 export const zCancelLeaseResponseBody = zLeaseOutcome;
+
+export const zGetLeaseStatusHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zGetLeaseStatusQuery = z.object({
     key: zKey
@@ -709,6 +729,10 @@ export const zGetLeaseStatusQuery = z.object({
  * The state of the key.
  */
 export const zGetLeaseStatusResponseBody = zLeaseStatus;
+
+export const zGetLeaseResultHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zGetLeaseResultQuery = z.object({
     key: zKey
@@ -730,10 +754,18 @@ export const zAiRunHeaders = z.object({
  */
 export const zAiRunResponseBody = zRunResponse;
 
+export const zListPoliciesHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 /**
  * Every stored policy.
  */
 export const zListPoliciesResponseBody = z.array(zPolicyEnvelope);
+
+export const zGetPolicyHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zGetPolicyPath = z.object({
     agent_id: zAgentId
@@ -746,6 +778,10 @@ export const zGetPolicyResponseBody = zPolicyEnvelope;
 
 export const zUpsertPolicyRequestBody = zPolicyInput;
 
+export const zUpsertPolicyHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 export const zUpsertPolicyPath = z.object({
     agent_id: zAgentId
 });
@@ -757,6 +793,10 @@ export const zUpsertPolicyResponseBody = zPolicyEnvelope;
 
 export const zPolicyFromTemplateRequestBody = zPolicyFromTemplateRequest;
 
+export const zPolicyFromTemplateHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 export const zPolicyFromTemplatePath = z.object({
     agent_id: zAgentId
 });
@@ -765,6 +805,10 @@ export const zPolicyFromTemplatePath = z.object({
  * The policy now in force.
  */
 export const zPolicyFromTemplateResponseBody = zPolicyEnvelope;
+
+export const zListToolsHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zListToolsQuery = z.object({
     scope_id: zScopeId.optional()
@@ -777,10 +821,18 @@ export const zListToolsResponseBody = z.array(zTool);
 
 export const zCreateToolRequestBody = zToolUpsertRequestWritable;
 
+export const zCreateToolHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 /**
  * The tool as stored.
  */
 export const zCreateToolResponseBody = zTool;
+
+export const zDeleteToolHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zDeleteToolPath = z.object({
     name: zToolName
@@ -794,6 +846,10 @@ export const zDeleteToolQuery = z.object({
  * The tool was removed.
  */
 export const zDeleteToolResponseBody = zToolDeleted;
+
+export const zGetToolHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zGetToolPath = z.object({
     name: zToolName
@@ -810,6 +866,10 @@ export const zGetToolResponseBody = zTool;
 
 export const zToggleToolRequestBody = zToolToggleRequest;
 
+export const zToggleToolHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 export const zToggleToolPath = z.object({
     name: zToolName
 });
@@ -825,6 +885,10 @@ export const zToggleToolResponseBody = zToolToggled;
 
 export const zDisableAgentRequestBody = zAgentSwitchRequest;
 
+export const zDisableAgentHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 export const zDisableAgentPath = z.object({
     agent_id: zAgentId
 });
@@ -836,6 +900,10 @@ export const zDisableAgentResponseBody = zAgentStatus;
 
 export const zEnableAgentRequestBody = zAgentSwitchRequest;
 
+export const zEnableAgentHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 export const zEnableAgentPath = z.object({
     agent_id: zAgentId
 });
@@ -844,6 +912,10 @@ export const zEnableAgentPath = z.object({
  * The agent's state.
  */
 export const zEnableAgentResponseBody = zAgentStatus;
+
+export const zListAgentLogsHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zListAgentLogsPath = z.object({
     agent_id: zAgentId
@@ -858,6 +930,10 @@ export const zListAgentLogsQuery = z.object({
  */
 export const zListAgentLogsResponseBody = z.array(zAgentLogItem);
 
+export const zGetAgentMetricsHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 export const zGetAgentMetricsPath = z.object({
     agent_id: zAgentId
 });
@@ -871,6 +947,10 @@ export const zGetAgentMetricsQuery = z.object({
  */
 export const zGetAgentMetricsResponseBody = zAgentMetrics;
 
+export const zListEventsHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 export const zListEventsQuery = z.object({
     limit: z.int().gte(1).lte(500).optional().default(50),
     offset: z.int().gte(0).optional().default(0)
@@ -883,10 +963,18 @@ export const zListEventsResponseBody = zEventList;
 
 export const zPostEventRequestBody = zRunEventCreate;
 
+export const zPostEventHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 /**
  * The event was appended.
  */
 export const zPostEventResponseBody = zRunEventCreated;
+
+export const zListRunsHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zListRunsQuery = z.object({
     limit: z.int().gte(1).lte(500).optional().default(50),
@@ -898,6 +986,10 @@ export const zListRunsQuery = z.object({
  * One page of runs and the total count.
  */
 export const zListRunsResponseBody = zRunList;
+
+export const zGetRunHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zGetRunPath = z.object({
     run_id: zRunId
@@ -913,6 +1005,10 @@ export const zGetRunQuery = z.object({
  */
 export const zGetRunResponseBody = zRunTimeline;
 
+export const zGetUsageHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 export const zGetUsageQuery = z.object({
     kind: zUsageKind.optional()
 });
@@ -922,10 +1018,18 @@ export const zGetUsageQuery = z.object({
  */
 export const zGetUsageResponseBody = zUsage;
 
+export const zGetUsageAllHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 /**
  * The usage of `make` and `ai` in the current billing month.
  */
 export const zGetUsageAllResponseBody = zUsageAll;
+
+export const zGetMeHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 /**
  * The account.
@@ -934,10 +1038,18 @@ export const zGetMeResponseBody = zMe;
 
 export const zUpdateNotificationsRequestBody = zNotificationsUpdate;
 
+export const zUpdateNotificationsHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
+
 /**
  * The settings now in force.
  */
 export const zUpdateNotificationsResponseBody = zNotificationSettings;
+
+export const zGetMetricsHeaders = z.object({
+    'X-Request-Id': z.string().min(1).max(128).regex(/^[!-~]+$/).optional()
+});
 
 export const zGetMetricsQuery = z.object({
     from_day: z.iso.date().optional(),
