@@ -13,15 +13,17 @@ async function main() {
   console.log(`OnceOnly at ${client.baseUrl}\n`);
 
   // 1. Exactly once: a payment webhook may arrive twice; only the first claim goes ahead.
-  const lock = await client.checkLock({
-    key: 'payment:invoice:INV-123',
-    ttl: 3600,
-    metadata: { invoice_id: 'INV-123', amount_usd: 49 },
-  });
-  if (lock.locked) {
-    console.log(`check-lock ${lock.key}: locked for ${lock.ttl} s, charging the invoice`);
-  } else {
-    console.log(`check-lock ${lock.key}: duplicate, first seen at ${lock.first_seen_at}; skipped`);
+  for (const delivery of ['first delivery', 'redelivery']) {
+    const lock = await client.checkLock({
+      key: 'payment:invoice:INV-123',
+      ttl: 3600,
+      metadata: { invoice_id: 'INV-123', amount_usd: 49 },
+    });
+    if (lock.locked) {
+      console.log(`${delivery}: ${lock.key} locked for ${lock.ttl} s, charging the invoice`);
+    } else {
+      console.log(`${delivery}: duplicate, first seen at ${lock.first_seen_at}; skipped`);
+    }
   }
 
   // 2. A policy for the support bot: what it may call, and how much.

@@ -16,6 +16,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { withPrism } from './lib/prism.mjs';
@@ -27,6 +28,13 @@ const example = path.resolve(
   ROOT,
   args.find((arg) => !arg.startsWith('--')) ?? 'examples/quickstart.ts',
 );
+
+if (!existsSync(example)) {
+  console.error(
+    `No example at ${path.relative(ROOT, example)}: give a path such as examples/audit.ts`,
+  );
+  process.exit(2);
+}
 
 const WORKER_DELAY_MS = 1_500;
 const SEND_EMAIL_SECRET = process.env.SEND_EMAIL_SECRET ?? 'whsec_demo_secret';
