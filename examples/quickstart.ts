@@ -3,7 +3,8 @@
 // end.
 //
 // Run it with `npm run demo` (against a local mock of the API), or against any server:
-//   ONCEONLY_BASE_URL=http://localhost:8080 ONCEONLY_API_KEY=once_live_... npx tsx examples/quickstart.ts
+//   ONCEONLY_BASE_URL=http://localhost:8080 ONCEONLY_API_KEY=once_live_... \
+//     npx tsx examples/quickstart.ts
 
 import { isOnceOnlyError, OnceOnly } from 'onceonly-sdk';
 
@@ -34,8 +35,10 @@ async function main() {
     max_actions_per_hour: 100,
     max_spend_usd_per_day: 50,
   });
+  const allows = policy.allowed_tools?.join(', ');
+  const blocks = policy.blocked_tools?.join(', ');
   console.log(
-    `policy support_bot: allows ${policy.allowed_tools?.join(', ')}; blocks ${policy.blocked_tools?.join(', ')}; ` +
+    `policy support_bot: allows ${allows}; blocks ${blocks}; ` +
       `${policy.max_actions_per_hour} actions/hour, $${policy.max_spend_usd_per_day}/day`,
   );
 
@@ -63,7 +66,7 @@ async function main() {
   });
   console.log(
     call.allowed
-      ? `governed call send_email: allowed (${call.decision}), result ${JSON.stringify(call.result)}`
+      ? `governed call send_email: ${call.decision}, result ${JSON.stringify(call.result)}`
       : `governed call send_email: blocked (${call.policy_reason})`,
   );
 

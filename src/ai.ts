@@ -34,7 +34,10 @@ export interface RunKeyParams {
   key: string;
   /** The lease's TTL in seconds. Default: the plan's. */
   ttl?: number | undefined;
-  /** `run_id`, `agent_id`, `actions` (at most 50 run) and `dry_run` have a meaning; 2048 bytes at most. */
+  /**
+   * Free-form, at most 2048 bytes as JSON; `run_id`, `agent_id`, `actions` (the first 50 run)
+   * and `dry_run` have a meaning.
+   */
   metadata?: RunMetadata | undefined;
   /** The run timeline's id; sent as `metadata.run_id`. Trimmed; must not be blank. */
   run_id?: string | undefined;
@@ -270,7 +273,8 @@ function runRequest(params: RunKeyParams | RunToolParams, only?: 'key' | 'tool')
   if (keyMode && toolMode) {
     throw new InvalidInputError(
       'params',
-      'mixes the two modes of a run: give `key` (a keyed run) or `agent_id` and `tool` (a tool call)',
+      'mixes the two modes of a run: give `key` (a keyed run) ' +
+        'or `agent_id` and `tool` (a tool call)',
     );
   }
   if (!keyMode && !toolMode) {

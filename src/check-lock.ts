@@ -117,7 +117,8 @@ async function run(
     // key, so a duplicate side effect becomes possible. It is off unless asked for.
     const failure = error as ConnectionError | InternalServerError;
     transport.log.warn(
-      `POST /v1/check-lock failed open (${reason}): proceeding as locked without the server (${failure.message})`,
+      `POST /v1/check-lock failed open (${reason}): proceeding as locked without the server ` +
+        `(${failure.message})`,
     );
     const result: CheckLockResult = {
       locked: true,

@@ -137,7 +137,10 @@ export class AuthenticationError extends ApiError {
   override name = 'AuthenticationError';
 }
 
-/** 403 for a valid key: the plan lacks the feature (`feature_not_available`) or a limit (`plan_limit`). */
+/**
+ * 403 for a valid key: the plan lacks the feature (`feature_not_available`) or is at a limit
+ * (`plan_limit`).
+ */
 export class PermissionDeniedError extends ApiError {
   override name = 'PermissionDeniedError';
 }

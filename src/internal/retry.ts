@@ -63,6 +63,29 @@ function certainlyNotSent(error: unknown): boolean {
 }
 
 /**
+ * The wait before repeating a failed attempt (number `attempt`, from 1), or `null` when the
+ * failure must not be repeated: not retryable for this request's mode, or a `Retry-After`
+ * beyond the ceiling. A server asking for a longer wait than the ceiling gets its answer back
+ * at once, rather than a call that hangs for minutes (`RateLimitError.retryAfterMs` says how
+ * long). Without `Retry-After`, the backoff applies.
+ */
+export function nextDelayMs(
+  failure: { status: number } | ConnectionError,
+  retryAfterMs: number | null,
+  mode: RetryMode,
+  attempt: number,
+  policy: RetryPolicy,
+): number | null {
+  const retryable =
+    failure instanceof ConnectionError
+      ? isRetryableConnectionError(failure, mode)
+      : isRetryableStatus(failure.status, mode);
+  if (!retryable) return null;
+  if (retryAfterMs === null) return backoffDelayMs(attempt, policy);
+  return retryAfterMs > policy.maxRetryAfterMs ? null : retryAfterMs;
+}
+
+/**
  * The wait before retry number `retry` (1 for the first): exponential, capped, and reduced by
  * a random 0-25% so that clients failing together do not retry together.
  */

@@ -13,10 +13,8 @@ import type { Log } from './log.js';
 import { redactJson, redactText } from './redact.js';
 import { newRequestId } from './request-id.js';
 import {
-  backoffDelayMs,
-  isRetryableConnectionError,
-  isRetryableStatus,
   mayHaveBeenProcessed,
+  nextDelayMs,
   parseRetryAfterMs,
   type RetryMode,
   type RetryPolicy,
@@ -87,6 +85,20 @@ export interface ApiResponse {
   retriedAfterUnknownOutcome: boolean;
 }
 
+/** One logical call: what every attempt sends, and how it is logged. */
+interface Call {
+  req: ApiRequest;
+  url: string;
+  init: RequestInit;
+  /** `METHOD /path?query`, for log lines. */
+  label: string;
+  requestId: string;
+  secrets: readonly string[];
+  timeoutMs: number;
+  attempts: number;
+  signal: AbortSignal | undefined;
+}
+
 /**
  * Sends API requests: one place for headers, timeouts, retries, logging and error mapping.
  * Every method of the SDK goes through `request`.
@@ -106,89 +118,88 @@ export class Transport {
     const config = this.#config;
     checkKnownKeys('options', checkObject('options', options), REQUEST_OPTION_KEYS);
     optional('options.signal', options.signal, checkSignal);
-    const timeoutMs = checkTimeoutMs('timeoutMs', options.timeoutMs ?? config.timeoutMs);
     const maxRetries = checkMaxRetries('maxRetries', options.maxRetries ?? config.maxRetries);
     const url = requestUrl(config.root, req.path, req.pathParams, req.query);
     const body = req.body === undefined ? undefined : serializeBody(req.body);
     const headers = this.#headers(body !== undefined, options.headers);
-    const requestId = headers.get('X-Request-Id') as string;
-    const secrets = [config.apiKey, ...(req.secrets ?? [])];
-    const label = `${req.method} ${url.slice(config.root.length)}`;
-    const attempts = maxRetries + 1;
+    const call: Call = {
+      req,
+      url,
+      // A string body can be sent again as it is, so every attempt gets the full body.
+      init: { method: req.method, headers, body: body ?? null },
+      label: `${req.method} ${url.slice(config.root.length)}`,
+      requestId: headers.get('X-Request-Id') as string,
+      secrets: [config.apiKey, ...(req.secrets ?? [])],
+      timeoutMs: checkTimeoutMs('timeoutMs', options.timeoutMs ?? config.timeoutMs),
+      attempts: maxRetries + 1,
+      signal: options.signal,
+    };
     let retriedAfterUnknownOutcome = false;
 
     for (let attempt = 1; ; attempt++) {
-      const started = Date.now();
-      let failure: ApiError | ConnectionError;
-      let retryAfterMs: number | null = null;
+      const outcome = await this.#tryOnce(call, attempt);
+      if ('response' in outcome) return { ...outcome, retriedAfterUnknownOutcome };
 
-      try {
-        // A string body can be sent again as it is, so every attempt gets the full body.
-        const init: RequestInit = { method: req.method, headers, body: body ?? null };
-        const { response, text } = await this.#attempt(
-          url,
-          init,
-          timeoutMs,
-          options.signal,
-          secrets,
-        );
-        const elapsed = Date.now() - started;
-        const responseId = response.headers.get('X-Request-Id') ?? requestId;
-        config.log.debug(
-          `${label} ${response.status} in ${elapsed} ms (attempt ${attempt}/${attempts}, request_id ${responseId})`,
-        );
+      const { failure, retryAfterMs } = outcome;
+      const delayMs = nextDelayMs(failure, retryAfterMs, req.retry, attempt, config.retryPolicy);
+      if (delayMs === null || attempt > maxRetries) throw failure;
 
-        const info = { status: response.status, headers: response.headers, request_id: responseId };
-        if (response.ok || req.acceptStatuses?.includes(response.status)) {
-          const data = parseSuccessBody(text, info, secrets);
-          return { data, response, request_id: responseId, retriedAfterUnknownOutcome };
-        }
-
-        const errorBody = redactJson(parseErrorBody(text), secrets);
-        retryAfterMs = parseRetryAfterMs(response.headers.get('Retry-After'));
-        failure = apiErrorFor(info, errorDetailOf(errorBody), errorBody, retryAfterMs);
-      } catch (error) {
-        if (!(error instanceof ConnectionError)) throw error;
-        error.request_id = requestId;
-        failure = error;
-        config.log.debug(
-          `${label} failed in ${Date.now() - started} ms: ${error.message} (attempt ${attempt}/${attempts}, request_id ${requestId})`,
-        );
-      }
-
-      const retryable =
-        failure instanceof ConnectionError
-          ? isRetryableConnectionError(failure, req.retry)
-          : isRetryableStatus(failure.status, req.retry);
-      if (!retryable || attempt > maxRetries) throw failure;
-
-      // A server asking for a longer wait than the ceiling gets its answer back at once,
-      // rather than a call that hangs for minutes; `RateLimitError.retryAfterMs` tells how long.
-      if (retryAfterMs !== null && retryAfterMs > config.retryPolicy.maxRetryAfterMs) {
-        throw failure;
-      }
-
-      const delayMs = retryAfterMs ?? backoffDelayMs(attempt, config.retryPolicy);
       retriedAfterUnknownOutcome ||= mayHaveBeenProcessed(failure);
       const reason = failure instanceof ApiError ? `HTTP ${failure.status}` : failure.message;
       config.log.warn(
-        `${label} retrying in ${delayMs} ms after ${reason} (attempt ${attempt + 1}/${attempts}, request_id ${requestId})`,
+        `${call.label} retrying in ${delayMs} ms after ${reason} ` +
+          progress(attempt + 1, call.attempts, call.requestId),
       );
-      await sleep(delayMs, options.signal);
+      await sleep(delayMs, call.signal);
     }
+  }
+
+  /**
+   * One attempt, logged: the parsed answer, or the failure it ended in (an error status or a
+   * connection failure) with the server's `Retry-After`. Anything else (an abort, a body that
+   * is not JSON) is thrown, since no retry can help.
+   */
+  async #tryOnce(
+    call: Call,
+    attempt: number,
+  ): Promise<
+    | Omit<ApiResponse, 'retriedAfterUnknownOutcome'>
+    | { failure: ApiError | ConnectionError; retryAfterMs: number | null }
+  > {
+    const { log } = this.#config;
+    const started = Date.now();
+    let answer: { response: Response; text: string };
+    try {
+      answer = await this.#attempt(call);
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      error.request_id = call.requestId;
+      const at = progress(attempt, call.attempts, call.requestId);
+      log.debug(`${call.label} failed in ${Date.now() - started} ms: ${error.message} ${at}`);
+      return { failure: error, retryAfterMs: null };
+    }
+
+    const { response, text } = answer;
+    const requestId = response.headers.get('X-Request-Id') ?? call.requestId;
+    const at = progress(attempt, call.attempts, requestId);
+    log.debug(`${call.label} ${response.status} in ${Date.now() - started} ms ${at}`);
+
+    const info = { status: response.status, headers: response.headers, request_id: requestId };
+    if (response.ok || call.req.acceptStatuses?.includes(response.status)) {
+      return { data: parseSuccessBody(text, info, call.secrets), response, request_id: requestId };
+    }
+    const errorBody = redactJson(parseErrorBody(text), call.secrets);
+    const retryAfterMs = parseRetryAfterMs(response.headers.get('Retry-After'));
+    const failure = apiErrorFor(info, errorDetailOf(errorBody), errorBody, retryAfterMs);
+    return { failure, retryAfterMs };
   }
 
   /**
    * One attempt: the request and the whole body read under one timeout. The caller's signal
    * and the timeout both abort it; neither the timer nor the listener outlives it.
    */
-  async #attempt(
-    url: string,
-    init: RequestInit,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    secrets: readonly string[],
-  ): Promise<{ response: Response; text: string }> {
+  async #attempt(call: Call): Promise<{ response: Response; text: string }> {
+    const { url, init, timeoutMs, signal, secrets } = call;
     if (signal?.aborted) throw new AbortError({ cause: signal.reason });
 
     const controller = new AbortController();
@@ -270,6 +281,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal) {
     signal.addEventListener('abort', abort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
   });
+}
+
+/** The end of a log line: which attempt, and the request id that ties the attempts together. */
+function progress(attempt: number, attempts: number, requestId: string): string {
+  return `(attempt ${attempt}/${attempts}, request_id ${requestId})`;
 }
 
 function serializeBody(body: unknown): string {

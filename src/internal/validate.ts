@@ -163,7 +163,7 @@ export function checkTimeoutMs(field: string, value: unknown): number {
   if (typeof value !== 'number' || !(value > 0) || !(value <= MAX_TIMER_MS)) {
     fail(
       field,
-      `must be a positive number of milliseconds up to ${MAX_TIMER_MS} (got ${describeValue(value)})`,
+      `must be a positive number of ms, at most ${MAX_TIMER_MS} (got ${describeValue(value)})`,
     );
   }
   return value;
