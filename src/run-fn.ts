@@ -330,10 +330,15 @@ class Heartbeat {
       );
       const grantedSec = typeof extended.ttl === 'number' && extended.ttl > 0 ? extended.ttl : ttl;
       this.#validUntil = startedAt + grantedSec * 1000;
-      this.#schedule(this.#everyMs);
+      // A server granting less time than before gets its next extend sooner.
+      this.#schedule(Math.min(this.#everyMs, (grantedSec * 1000) / 3));
     } catch (error) {
       if (this.#stopped) return;
       if (error instanceof NotFoundError || error instanceof ConflictError) {
+        this.#lose(error);
+        return;
+      }
+      if (Date.now() >= this.#validUntil) {
         this.#lose(error);
         return;
       }

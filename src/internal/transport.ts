@@ -223,10 +223,13 @@ export class Transport {
     } catch (error) {
       if (signal?.aborted) throw new AbortError({ cause: signal.reason });
       if (timedOut) throw new TimeoutError(timeoutMs);
-      // A fetch's own error may quote the request, headers and body included: keep secrets out.
-      const reason = redactText(describe(error), secrets);
+      // A fetch's own error may quote the request, headers and body included: keep secrets out
+      // of the message, and of the cause too, which loggers print with the error.
+      const described = describe(error);
+      const reason = redactText(described, secrets);
+      const cause = reason === described ? error : new Error(reason);
       throw new ConnectionError(`Connection error on ${init.method} ${url}: ${reason}`, {
-        cause: error,
+        cause,
       });
     } finally {
       clearTimeout(timer);

@@ -325,6 +325,27 @@ describe('ai.wait onStatus', () => {
     ]);
     expect(seen.map((status) => status.version)).toEqual([1, 2, 3, 4]);
   });
+
+  it('awaits an async onStatus before polling again', async () => {
+    const api = waitApi(statuses('in_progress', 'completed'));
+    const onStatus = () => new Promise<void>((resolve) => setTimeout(resolve, 1000));
+    const outcome = await waitFor(api, { pollIntervalMs: 500, maxPollIntervalMs: 500, onStatus });
+    expect(outcome.value).toEqual(DONE);
+    expect(pollTimes(api)).toEqual([0, 1500]);
+  });
+
+  it('rejects with the error of an async onStatus that rejects, reading no result', async () => {
+    const api = waitApi(statuses('completed'));
+    const broken = new Error('progress bar broke');
+    const outcome = await waitFor(api, {
+      onStatus: async () => {
+        throw broken;
+      },
+    });
+    expect(outcome.error).toBe(broken);
+    expect(api.to(STATUS)).toHaveLength(1);
+    expect(api.to(RESULT)).toHaveLength(0);
+  });
 });
 
 describe('ai.wait input', () => {
@@ -333,6 +354,7 @@ describe('ai.wait input', () => {
     ['a timeoutMs of 0', { timeoutMs: 0 }],
     ['a negative pollIntervalMs', { pollIntervalMs: -1 }],
     ['a NaN maxPollIntervalMs', { maxPollIntervalMs: Number.NaN }],
+    ['a timeoutMs beyond 2^31-1 ms (30 days)', { timeoutMs: 30 * 24 * 3600 * 1000 }],
   ])('refuses %s without sending', async (_, options) => {
     const api = waitApi(statuses('completed'));
     const outcome = await waitFor(api, options);

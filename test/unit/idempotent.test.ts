@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { callKey, canonicalJson } from '../../src/idempotent.js';
 import {
+  AmbiguousDuplicateError,
   type CheckLockResult,
   InvalidInputError,
   idempotent,
@@ -9,10 +10,12 @@ import {
 } from '../../src/index.js';
 import {
   aiResult,
+  connectionFailure,
   json,
   leaseState,
   type ScriptedApi,
   scriptedApi,
+  settle,
 } from '../support/scripted-api.js';
 
 const CHECK_LOCK = 'POST /v1/check-lock';
@@ -122,6 +125,52 @@ describe('idempotent: a duplicate call', () => {
     expect(fn).toHaveBeenCalledOnce();
     const [first, second] = lockKeys(api);
     expect(first).toBe(second);
+  });
+});
+
+describe('idempotent: an ambiguous duplicate (the claim may be this call’s own)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // The first attempt fails with a connection error that may have been sent; the retry (same
+  // X-Request-Id) finds the key claimed. A keyFn keeps the key off crypto.subtle, which does
+  // not run on fake time.
+  const ambiguousApi = () => scriptedApi({ [CHECK_LOCK]: [connectionFailure(), duplicate] });
+  const keyFn = (to: unknown) => `email:${to}`;
+
+  it.each([
+    ['no options', {}],
+    ['returnValueOnDuplicate', { returnValueOnDuplicate: 'already sent' }],
+  ])('rejects with AmbiguousDuplicateError with %s, without running fn', async (_, options) => {
+    const api = ambiguousApi();
+    const fn = vi.fn(sendEmail);
+    const outcome = settle(idempotent(api.client(), fn, { keyFn, ...options })('a'));
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    expect(lockKeys(api)).toEqual(['email:a', 'email:a']);
+    expect(outcome.error).toBeInstanceOf(AmbiguousDuplicateError);
+    const { lock } = outcome.error as AmbiguousDuplicateError;
+    expect(lock).toMatchObject({ duplicate: true, locked: false, ambiguousDuplicate: true });
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('lets onDuplicate decide: it gets the lock with the flag and its value is returned', async () => {
+    const api = ambiguousApi();
+    const fn = vi.fn(sendEmail);
+    const onDuplicate = vi.fn((lock: CheckLockResult, to: unknown) =>
+      lock.ambiguousDuplicate ? `check ${to}` : 'skip',
+    );
+    const outcome = settle(idempotent(api.client(), fn, { keyFn, onDuplicate })('a@example.com'));
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    expect(outcome.value).toBe('check a@example.com');
+    expect(onDuplicate).toHaveBeenCalledOnce();
+    expect(onDuplicate.mock.calls[0]?.[0]).toMatchObject({ ambiguousDuplicate: true });
+    expect(fn).not.toHaveBeenCalled();
   });
 });
 
@@ -258,6 +307,49 @@ describe('idempotent: the key', () => {
     await expect(idempotent(api.client(), fn)(arg)).rejects.toBeInstanceOf(InvalidInputError);
     expect(api.requests).toHaveLength(0);
     expect(fn).not.toHaveBeenCalled();
+  });
+
+  class Order {
+    readonly #id: string;
+    constructor(id: string) {
+      this.#id = id;
+    }
+    get id() {
+      return this.#id;
+    }
+  }
+
+  it.each([
+    ['an instance of a class with private fields', new Order('A')],
+    ['a class instance nested in an array', [{ order: new Order('B') }]],
+    ['a Headers', new Headers({ 'X-Team': 'payments' })],
+    ['a Map', new Map([['a', 1]])],
+  ])('refuses %s (its state is not in its keys), sending nothing', async (_, arg) => {
+    const api = lockApi();
+    const fn = vi.fn(sendEmail);
+    await expect(idempotent(api.client(), fn)(arg)).rejects.toBeInstanceOf(InvalidInputError);
+    expect(api.requests).toHaveLength(0);
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('accepts a Date (through toJSON): two different dates give two keys', async () => {
+    const api = lockApi();
+    const wrapped = idempotent(api.client(), sendEmail);
+    await wrapped(new Date('2026-03-31T10:30:00.000Z'));
+    await wrapped(new Date('2026-04-01T10:30:00.000Z'));
+    const canonical = '{"args":["2026-03-31T10:30:00.000Z"],"fn":"sendEmail","v":"v1"}';
+    expect(lockKeys(api)[0]).toBe(`func:${sha256(canonical)}`);
+    expect(new Set(lockKeys(api)).size).toBe(2);
+  });
+
+  it('accepts a plain object without a prototype, keyed as the same plain object', async () => {
+    const api = lockApi();
+    const wrapped = idempotent(api.client(), sendEmail);
+    await wrapped(Object.assign(Object.create(null), { b: 2, a: 1 }));
+    await wrapped({ a: 1, b: 2 });
+    const [bare, plain] = lockKeys(api);
+    expect(bare).toMatch(/^func:[0-9a-f]{64}$/);
+    expect(bare).toBe(plain);
   });
 
   it('refuses a circular argument with InvalidInputError, sending nothing', async () => {

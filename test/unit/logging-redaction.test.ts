@@ -120,6 +120,19 @@ describe('the API key is never shown', () => {
 });
 
 describe('a tool secret is never shown', () => {
+  it('is redacted from the ConnectionError when a failing fetch puts it in its error', async () => {
+    // A fetch's own error may quote the request it could not send, body included.
+    const quoting = () =>
+      Promise.reject(new Error(`socket hang up sending {"auth":{"secret":"${SECRET}"}}`));
+    const error = await failureOf(
+      clientWith(fakeFetch(quoting), { maxRetries: 0 }).gov.createTool(TOOL),
+    );
+
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).message).toContain('"secret":"[redacted]"');
+    expect((error as ConnectionError).message).not.toContain(SECRET);
+  });
+
   it('is redacted from a 422 that echoes the request (FastAPI `input`)', async () => {
     const body = {
       detail: [

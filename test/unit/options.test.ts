@@ -36,6 +36,14 @@ describe('client options', () => {
     expect(client.baseUrl).toBe('https://api.onceonly.tech/v1');
   });
 
+  it('refuses a timeoutMs beyond 2^31-1 ms, which a timer would fire at once', () => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    const construct = () => clientWith(fetch, { timeoutMs: 2 ** 31 });
+    expect(construct).toThrow(InvalidInputError);
+    expect(construct).toThrow(/timeoutMs must be/);
+    expect(() => clientWith(fetch, { timeoutMs: 2 ** 31 - 1 })).not.toThrow();
+  });
+
   it('says to add the scheme to a base URL without one', () => {
     expect(() => new OnceOnly({ apiKey: API_KEY, baseUrl: 'localhost:8080' })).toThrow(
       'baseUrl must start with http:// or https:// (got localhost:8080)',
@@ -49,6 +57,14 @@ describe('per-call options', () => {
     const error = await rejection(clientWith(fetch).me({ timeout: 100 } as never));
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).field).toBe('options.timeout');
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('refuses a per-call timeoutMs beyond 2^31-1 ms before sending anything', async () => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    const error = await rejection(clientWith(fetch).me({ timeoutMs: 2 ** 31 }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('timeoutMs');
     expect(fetch.calls).toHaveLength(0);
   });
 

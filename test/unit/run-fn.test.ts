@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
+  type ClientOptions,
   ConflictError,
   InvalidInputError,
   InvalidResponseError,
@@ -13,6 +14,7 @@ import {
   aiResult,
   apiError,
   connectionFailure,
+  hang,
   json,
   leaseState,
   leaseStatus,
@@ -60,6 +62,37 @@ function workFor<T>(ms: number, value: T) {
 
 function runFn<T>(api: ScriptedApi, fn: (signal: AbortSignal) => T, options: RunFnOptions = {}) {
   return settle(api.client({ maxRetries: 0 }).ai.runFn(KEY, fn, options));
+}
+
+/** runFn on a client with `clientOptions` as they are (the client's own maxRetries unless given). */
+function runFnWith<T>(
+  api: ScriptedApi,
+  clientOptions: ClientOptions,
+  fn: (signal: AbortSignal) => T,
+  options: RunFnOptions = {},
+) {
+  return settle(api.client(clientOptions).ai.runFn(KEY, fn, options));
+}
+
+/** A lease answer granting `ttl` seconds. */
+const granted = (ttl: number) => json(leaseState(KEY, 'acquired', { lease_id: 'lease_1', ttl }));
+/** An extend answer granting `ttl` seconds. */
+const extended = (ttl: number) => json({ ok: true, status: 'extended', key: KEY, ttl, version: 2 });
+
+/** fn working `ms`, recording its signal and when (since the start) that signal aborted. */
+function watchedWork(ms: number) {
+  const seen: { signal: AbortSignal | undefined; abortedAt: number | null } = {
+    signal: undefined,
+    abortedAt: null,
+  };
+  const fn = (signal: AbortSignal) => {
+    seen.signal = signal;
+    signal.addEventListener('abort', () => {
+      seen.abortedAt = Date.now() - start;
+    });
+    return workFor(ms, {})(signal);
+  };
+  return { fn, seen };
 }
 
 let start = 0;
@@ -144,6 +177,29 @@ describe('runFn when it acquires the lease', () => {
     expect(fn).not.toHaveBeenCalled();
     expect(api.routes()).toEqual([LEASE]);
   });
+
+  it('marks the lease failed with result_invalid when fn’s value is not JSON', async () => {
+    const api = leaseApi();
+    const outcome = runFn(api, () => ({ n: 1n }));
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(outcome.error).toBeInstanceOf(InvalidInputError);
+    expect((outcome.error as InvalidInputError).field).toBe('fn result');
+    expect(api.to(FAIL)[0]?.body).toStrictEqual({
+      key: KEY,
+      lease_id: 'lease_1',
+      error_code: 'result_invalid',
+    });
+    expect(api.to(COMPLETE)).toHaveLength(0);
+    expect(api.routes()).toEqual([LEASE, FAIL]);
+  });
+
+  it('stores a Date as { value: its ISO string }', async () => {
+    const api = leaseApi();
+    runFn(api, () => new Date('2026-03-31T10:30:00.000Z'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.body(COMPLETE).result).toStrictEqual({ value: '2026-03-31T10:30:00.000Z' });
+  });
 });
 
 describe('runFn when the work on the key has already ended', () => {
@@ -193,6 +249,38 @@ describe('runFn when someone else holds the lease', () => {
     });
     expect(fn).not.toHaveBeenCalled();
     expect(api.routes()).toEqual([LEASE]);
+  });
+
+  it('takes the lease itself when the holder let it expire, and runs fn once', async () => {
+    const expired = aiResult(KEY, 'expired');
+    const api = leaseApi({
+      [LEASE]: [json(leaseState(KEY, 'polling')), json(leaseState(KEY, 'acquired'))],
+      [STATUS]: json(leaseStatus(KEY, 'expired')),
+      [RESULT]: [json(expired), json(DONE)],
+    });
+    const fn = vi.fn(() => ({ rows: 3 }));
+    const outcome = runFn(api, fn);
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(fn).toHaveBeenCalledOnce();
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { rows: 3 } });
+    expect(api.routes()).toEqual([LEASE, STATUS, RESULT, LEASE, COMPLETE, RESULT]);
+  });
+
+  it('gives up after 3 rounds of expired holders with { outcome: waited }', async () => {
+    const api = leaseApi({
+      [LEASE]: json(leaseState(KEY, 'polling')),
+      [STATUS]: json(leaseStatus(KEY, 'expired')),
+      [RESULT]: json(aiResult(KEY, 'expired')),
+    });
+    const fn = vi.fn();
+    const outcome = runFn(api, fn);
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(fn).not.toHaveBeenCalled();
+    expect(outcome.value).toMatchObject({ outcome: 'waited', result: { status: 'expired' } });
+    expect(api.to(LEASE)).toHaveLength(3);
+    expect(api.routes()).toEqual(Array(3).fill([LEASE, STATUS, RESULT]).flat());
   });
 });
 
@@ -318,6 +406,120 @@ describe('runFn when a heartbeat fails for a passing reason', () => {
   });
 });
 
+describe('runFn keeps to the TTL the server granted', () => {
+  it('extends every third of a granted 3600 s, not of the 86400 s asked, asking 86400 each time', async () => {
+    const api = leaseApi({ [LEASE]: granted(3600), [EXTEND]: extended(3600) });
+    const outcome = runFn(api, workFor(4_000_000, { ok: 1 }), { ttl: 86_400 });
+
+    await vi.advanceTimersByTimeAsync(1_199_999);
+    expect(api.to(EXTEND)).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(2_900_000);
+
+    expect(api.body(LEASE).ttl).toBe(86_400);
+    // The third comes at 3600 s, when the granted lease would have run out but for the
+    // first extend's answer: each answer's ttl renews the lease.
+    expect(since(api, EXTEND)).toEqual([1_200_000, 2_400_000, 3_600_000]);
+    for (const extend of api.to(EXTEND)) {
+      expect(extend.body).toStrictEqual({ key: KEY, lease_id: 'lease_1', ttl: 86_400 });
+    }
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { ok: 1 } });
+  });
+
+  it('keeps to a granted TTL below extendEveryMs too', async () => {
+    const api = leaseApi({ [LEASE]: granted(30), [EXTEND]: extended(30) });
+    runFn(api, workFor(25_000, {}), { ttl: 600, extendEveryMs: 120_000 });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(since(api, EXTEND)).toEqual([10_000, 20_000]);
+  });
+
+  it('counts the lease as valid for the ttl of the last extend answer, from that extend', async () => {
+    // Granted 60 s (extends every 20 s); the first extend grants 25 s, and no later one succeeds.
+    const api = leaseApi({
+      [LEASE]: granted(60),
+      [EXTEND]: [extended(25), apiError(500, 'internal')],
+    });
+    const { fn, seen } = watchedWork(120_000);
+    const outcome = runFn(api, fn, { ttl: 600 });
+    await vi.advanceTimersByTimeAsync(120_000);
+
+    expect(since(api, EXTEND)[0]).toBe(20_000);
+    // Lost at 20 s + 25 s: not at 60 s (the lease's own TTL), nor after the 600 s asked.
+    expect(seen.abortedAt).toBe(45_000);
+    expect(outcome.error).toBeInstanceOf(LeaseLostError);
+    expect(outcome.at).toBe(start + 45_000);
+  });
+});
+
+describe('runFn when an extend grants less time than the lease had', () => {
+  it('extends again within a third of what the extend granted, and keeps the lease', async () => {
+    // Granted 30 s (extends every 10 s); the first extend grants only 6 s, later ones 30 s.
+    const api = leaseApi({ [LEASE]: granted(30), [EXTEND]: [extended(6), extended(30)] });
+    const { fn, seen } = watchedWork(20_000);
+    const outcome = runFn(api, fn, { ttl: 30 });
+    await vi.advanceTimersByTimeAsync(30_000);
+
+    expect(since(api, EXTEND).slice(0, 2)).toEqual([10_000, 12_000]);
+    expect(seen.abortedAt).toBeNull();
+    expect(outcome.value).toMatchObject({ outcome: 'ran' });
+  });
+});
+
+describe('runFn when no extend succeeds before the lease runs out', () => {
+  it.each([
+    ['a 500', apiError(500, 'internal')],
+    ['a connection error', connectionFailure()],
+  ])(
+    'on %s at every beat it aborts fn with LeaseLostError by the 30 s of the ttl',
+    async (_, failure) => {
+      const api = leaseApi({ [LEASE]: granted(30), [EXTEND]: failure });
+      const { fn, seen } = watchedWork(120_000);
+      const outcome = runFn(api, fn, { ttl: 30 });
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(outcome.done).toBe(false);
+      await vi.advanceTimersByTimeAsync(60_000);
+
+      expect(seen.signal?.reason).toBeInstanceOf(LeaseLostError);
+      expect(seen.abortedAt).toBe(30_000);
+      expect(outcome.error).toBeInstanceOf(LeaseLostError);
+      expect((outcome.error as LeaseLostError).key).toBe(KEY);
+      expect(outcome.at).toBe(start + 30_000);
+      expect(api.to(COMPLETE)).toHaveLength(0);
+      expect(api.to(FAIL)).toHaveLength(0);
+      // One extend per beat (10 s, then every 5 s), none after the lease ran out.
+      expect(since(api, EXTEND)).toEqual([10_000, 15_000, 20_000, 25_000]);
+    },
+  );
+
+  it('sends each extend once: the transport does not retry it (client maxRetries 2)', async () => {
+    const api = leaseApi({ [LEASE]: granted(30), [EXTEND]: apiError(500, 'internal') });
+    const { fn } = watchedWork(120_000);
+    const outcome = runFnWith(api, { maxRetries: 2 }, fn, { ttl: 30 });
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(since(api, EXTEND)).toEqual([10_000, 15_000, 20_000, 25_000]);
+    expect(outcome.error).toBeInstanceOf(LeaseLostError);
+  });
+
+  it('cuts off a hanging extend when the lease runs out, not at the client’s timeoutMs', async () => {
+    const api = leaseApi({ [LEASE]: granted(30), [EXTEND]: hang() });
+    const { fn, seen } = watchedWork(120_000);
+    const outcome = runFnWith(api, { timeoutMs: 60_000, maxRetries: 2 }, fn, { ttl: 30 });
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(api.to(EXTEND)[0]?.signal?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+
+    // Sent at 10 s with the 20 s the lease had left.
+    expect(api.to(EXTEND)[0]?.signal?.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    // Lost when the cut-off extend fails: at 30 s, plus the 1 ms a zero-delay timer takes.
+    expect(seen.signal?.reason).toBeInstanceOf(LeaseLostError);
+    expect(seen.abortedAt).toBeLessThanOrEqual(30_001);
+    expect(outcome.error).toBeInstanceOf(LeaseLostError);
+    expect(since(api, EXTEND)).toEqual([10_000]);
+    expect(api.to(COMPLETE)).toHaveLength(0);
+  });
+});
+
 describe('runFn when fn throws', () => {
   it('marks the lease failed with fn_error and rethrows fn’s own error', async () => {
     const api = leaseApi();
@@ -374,6 +576,39 @@ describe('runFn when complete fails', () => {
     expect((outcome.error as LeaseLostError).cause).toBeInstanceOf(Cause);
     expect(api.to(RESULT)).toHaveLength(0);
   });
+
+  it('resolves ran when complete answers 409 lease_finished with status completed', async () => {
+    // A retried complete whose first attempt went through finds the lease completed.
+    const api = leaseApi({
+      [COMPLETE]: apiError(409, 'lease_finished', { status: 'completed' }),
+    });
+    const outcome = runFn(api, () => ({ rows: 1 }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { rows: 1 } });
+    expect(api.routes()).toEqual([LEASE, COMPLETE, RESULT]);
+  });
+
+  it('resolves ran when a complete retried after a 502 finds the lease completed', async () => {
+    const api = leaseApi({
+      [COMPLETE]: [
+        apiError(502, 'bad_gateway'),
+        apiError(409, 'lease_finished', { status: 'completed' }),
+      ],
+    });
+    const outcome = runFnWith(api, { maxRetries: 1 }, () => ({ rows: 1 }));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(api.to(COMPLETE)).toHaveLength(2);
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { rows: 1 } });
+  });
+
+  it('rejects with LeaseLostError for 409 lease_finished with status expired', async () => {
+    const api = leaseApi({ [COMPLETE]: apiError(409, 'lease_finished', { status: 'expired' }) });
+    const outcome = runFn(api, () => ({ rows: 1 }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.error).toBeInstanceOf(LeaseLostError);
+    expect((outcome.error as LeaseLostError).cause).toBeInstanceOf(ConflictError);
+    expect(api.to(RESULT)).toHaveLength(0);
+  });
 });
 
 describe('runFn input', () => {
@@ -416,6 +651,27 @@ describe('runFn input', () => {
     expect(outcome.error).toBeInstanceOf(InvalidInputError);
     expect(api.requests).toHaveLength(0);
   });
+
+  it('refuses extendEveryMs beyond 2^31-1 ms (what a timer can wait) before any request', async () => {
+    const api = leaseApi();
+    const fn = vi.fn();
+    const outcome = runFn(api, fn, { ttl: 7_000_000, extendEveryMs: 2 ** 31 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.error).toBeInstanceOf(InvalidInputError);
+    expect((outcome.error as InvalidInputError).field).toBe('extendEveryMs');
+    expect(api.requests).toHaveLength(0);
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('does not extend in a burst when a third of the ttl is beyond the timer limit', async () => {
+    const api = leaseApi({ [LEASE]: granted(7_000_000), [EXTEND]: extended(7_000_000) });
+    const outcome = runFn(api, workFor(60_000, {}), { ttl: 7_000_000 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(api.to(EXTEND).length).toBeLessThanOrEqual(1);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(api.to(EXTEND).length).toBeLessThanOrEqual(1);
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: {} });
+  });
 });
 
 describe('runFn cancelled by the caller’s signal', () => {
@@ -455,5 +711,29 @@ describe('runFn cancelled by the caller’s signal', () => {
     expect(outcome.error).toBeInstanceOf(AbortError);
     expect(fn).not.toHaveBeenCalled();
     expect(api.requests).toHaveLength(0);
+  });
+
+  it('completes and resolves ran when fn ignores the abort and returns a value', async () => {
+    const api = leaseApi();
+    const controller = new AbortController();
+    let signal: AbortSignal | undefined;
+    const outcome = runFn(
+      api,
+      (s) => {
+        signal = s;
+        return new Promise((resolve) => setTimeout(() => resolve({ rows: 2 }), 3000));
+      },
+      { signal: controller.signal, ttl: 30 },
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    controller.abort(new Error('shutting down'));
+    await vi.advanceTimersByTimeAsync(5000);
+
+    expect(signal?.aborted).toBe(true);
+    expect(api.body(COMPLETE).result).toStrictEqual({ rows: 2 });
+    expect(api.to(FAIL)).toHaveLength(0);
+    // The stored result is read back although the caller’s signal has aborted.
+    expect(api.to(RESULT)).toHaveLength(1);
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { rows: 2 } });
   });
 });

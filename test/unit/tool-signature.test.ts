@@ -76,6 +76,14 @@ describe('signToolCall', () => {
   ])('refuses %s', async (_, secret) => {
     await expect(signToolCall(BODY, secret)).rejects.toBeInstanceOf(InvalidInputError);
   });
+
+  it('refuses a now of NaN rather than sending the timestamp NaN', async () => {
+    const error = await signToolCall(BODY, SECRET, { now: Number.NaN }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('now');
+  });
 });
 
 describe('verifyToolSignature round trip', () => {
@@ -279,6 +287,18 @@ describe('verifyToolSignature freshness', () => {
     }).catch((error: unknown) => error);
     expect(notANumber).toBeInstanceOf(InvalidInputError);
     expect((notANumber as InvalidInputError).field).toBe('toleranceMs');
+  });
+
+  it.each([
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['a string', '1774953000000' as unknown as number],
+  ])('refuses a now of %s (InvalidInputError naming now)', async (_, now) => {
+    const error = await verifyToolSignature(call(NOW_SEC), SECRET, { now }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('now');
   });
 
   it('follows toleranceMs', async () => {

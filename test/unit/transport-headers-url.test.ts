@@ -10,6 +10,7 @@ import {
   clientWith,
   EVENT,
   errorReply,
+  failureOf,
   fakeFetch,
   json,
   LOCKED,
@@ -144,6 +145,84 @@ describe('request headers', () => {
     for (const call of fetch.calls) {
       expect(call.headers.get('Authorization')).toBe(`Bearer ${API_KEY}`);
     }
+  });
+});
+
+describe('header and API key checks', () => {
+  /** What `construct` throws; fails the test when it does not throw. */
+  function thrown(construct: () => unknown): unknown {
+    try {
+      construct();
+    } catch (error) {
+      return error;
+    }
+    throw new Error('expected the construction to throw');
+  }
+
+  it.each(['x-request-id', 'X-Request-Id', 'X-REQUEST-ID'])(
+    'refuses %s in defaultHeaders at construction: every call would share the id',
+    (name) => {
+      const fetch = fakeFetch(OK);
+      const error = thrown(() => clientWith(fetch, { defaultHeaders: { [name]: 'fixed' } }));
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe('defaultHeaders.X-Request-Id');
+      expect(fetch.calls).toHaveLength(0);
+    },
+  );
+
+  it.each([
+    ['with a space', 'has space'],
+    ['of 129 characters', 'x'.repeat(129)],
+    ['that is empty', ''],
+  ])('refuses a per-call X-Request-Id %s, sending nothing', async (_, id) => {
+    const fetch = fakeFetch(OK);
+    const error = await failureOf(clientWith(fetch).me({ headers: { 'X-Request-Id': id } }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('X-Request-Id');
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('sends a per-call X-Request-Id of 128 visible characters as it is', async () => {
+    const fetch = fakeFetch(OK);
+    const id = `${'a'.repeat(64)}!~${'Z'.repeat(62)}`;
+    await resultOf(clientWith(fetch).me({ headers: { 'X-Request-Id': id } }));
+    expect(fetch.calls[0]?.headers.get('X-Request-Id')).toBe(id);
+  });
+
+  it.each([
+    ['a trailing newline (a copied .env line)', 'once_live_S3CRET', '\n'],
+    ['a newline inside', 'once_live_S3CRET', '\nTAIL'],
+    ['a space', 'once_live_S3CRET', ' TAIL'],
+  ])('refuses an API key with %s at construction, without showing it', (_, key, rest) => {
+    const fetch = fakeFetch(OK);
+    const error = thrown(() => new OnceOnly({ apiKey: key + rest, baseUrl: BASE_URL, fetch }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('apiKey');
+    expect((error as Error).message).not.toContain('S3CRET');
+    expect((error as Error).message).not.toContain('TAIL');
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('refuses a defaultHeaders value with a newline, without showing the value', async () => {
+    const fetch = fakeFetch(OK);
+    const client = clientWith(fetch, { defaultHeaders: { 'X-Token': 'tok_S3CRET\nInjected: 1' } });
+    const error = await failureOf(client.me());
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('defaultHeaders.X-Token');
+    expect((error as Error).message).not.toContain('S3CRET');
+    expect((error as Error).message).not.toContain('Injected');
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('refuses a per-call header value with a newline, without showing the value', async () => {
+    const fetch = fakeFetch(OK);
+    const headers = { 'X-Token': 'tok_S3CRET\nInjected: 1' };
+    const error = await failureOf(clientWith(fetch).me({ headers }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('options.headers.X-Token');
+    expect((error as Error).message).not.toContain('S3CRET');
+    expect((error as Error).message).not.toContain('Injected');
+    expect(fetch.calls).toHaveLength(0);
   });
 });
 
