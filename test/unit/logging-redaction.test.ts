@@ -116,6 +116,8 @@ describe('the API key is never shown', () => {
 
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).message).not.toContain(API_KEY);
+    // Loggers print the cause with the error: it must not carry the key either.
+    expect(String((error as ConnectionError).cause)).not.toContain(API_KEY);
   });
 });
 
@@ -131,6 +133,7 @@ describe('a tool secret is never shown', () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).message).toContain('"secret":"[redacted]"');
     expect((error as ConnectionError).message).not.toContain(SECRET);
+    expect(String((error as ConnectionError).cause)).not.toContain(SECRET);
   });
 
   it('is redacted from a 422 that echoes the request (FastAPI `input`)', async () => {

@@ -171,7 +171,8 @@ export class ContractSession {
       const operation = this.#operationOf(exchange);
       const verdict = this.#verdict(operation, exchange);
       this.#settleVerdict(operation, exchange, verdict.violations);
-      checked.push({ result: undefined, error: undefined, status: exchange.status, ...verdict, exchange });
+      const { body } = verdict;
+      checked.push({ result: undefined, error: undefined, status: exchange.status, body, exchange });
     }
     if (outcome.error !== undefined) throw outcome.error;
     return { result: outcome.result as T, exchanges: checked };
@@ -407,7 +408,7 @@ function agreement(
     if (error !== undefined) {
       return [{ where: 'result', field: '-', message: `the SDK threw for a ${exchange.status}: ${String(error)}` }];
     }
-    const expected = expectedResult(operationId, exchange, body, result);
+    const expected = expectedResult(operationId, exchange, body);
     const mismatch = firstDifference(expected, result);
     return mismatch ? [{ where: 'result', field: mismatch, message: 'differs from the response body', sent: valueAt(expected, mismatch.split('.').filter(Boolean)) }] : [];
   }
@@ -437,7 +438,7 @@ function agreement(
 }
 
 /** The result the SDK should give for this successful answer. */
-function expectedResult(operationId: string, exchange: Exchange, body: unknown, result: unknown): unknown {
+function expectedResult(operationId: string, exchange: Exchange, body: unknown): unknown {
   if (operationId === 'listEvents') return (body as { data?: unknown })?.data;
   if (operationId !== 'checkLock') return body;
 
@@ -446,7 +447,6 @@ function expectedResult(operationId: string, exchange: Exchange, body: unknown, 
   const sent = parseJson(exchange.requestBody ?? '{}') as { key: string; ttl?: number };
   const status = exchange.status === 409 ? 'duplicate' : answer.status;
   const firstSeen = exchange.status === 409 ? (answer.detail as Record<string, unknown>)?.first_seen_at : answer.first_seen_at;
-  const own = result as Record<string, unknown> | undefined;
   return {
     locked: status === 'locked',
     duplicate: status === 'duplicate',
@@ -457,7 +457,7 @@ function expectedResult(operationId: string, exchange: Exchange, body: unknown, 
     request_id: exchange.responseHeaders.get('X-Request-Id') ?? exchange.requestHeaders.get('X-Request-Id'),
     // Retries are off, so no duplicate can be the call's own; fail-open is off.
     ambiguousDuplicate: false,
-    failedOpen: own?.failedOpen === undefined ? undefined : null,
+    failedOpen: null,
   };
 }
 
