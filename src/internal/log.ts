@@ -43,22 +43,28 @@ export class Log {
   }
 
   debug(message: string): void {
-    if (this.enabled('debug')) this.#logger.debug(this.#line(message));
+    this.#emit('debug', message);
   }
 
   info(message: string): void {
-    if (this.enabled('info')) this.#logger.info(this.#line(message));
+    this.#emit('info', message);
   }
 
   warn(message: string): void {
-    if (this.enabled('warn')) this.#logger.warn(this.#line(message));
+    this.#emit('warn', message);
   }
 
   error(message: string): void {
-    if (this.enabled('error')) this.#logger.error(this.#line(message));
+    this.#emit('error', message);
   }
 
-  #line(message: string): string {
-    return `[onceonly] ${redactText(message, this.#secrets)}`;
+  #emit(level: Exclude<LogLevel, 'off'>, message: string): void {
+    if (!this.enabled(level)) return;
+    try {
+      this.#logger[level](`[onceonly] ${redactText(message, this.#secrets)}`);
+    } catch {
+      // A logger that throws must not fail the request it reports on (or a heartbeat, where it
+      // would become an unhandled rejection); there is nowhere left to report its failure.
+    }
   }
 }

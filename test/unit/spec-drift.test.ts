@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { Ai, Governance, OnceOnly } from '../../src/index.js';
+import { Ai, Governance, OnceOnly, TERMINAL_STATUSES } from '../../src/index.js';
 import { type ApiRequest, type ApiResponse, Transport } from '../../src/internal/transport.js';
 import { LIMITS } from '../../src/internal/validate.js';
 
@@ -411,5 +411,14 @@ describe('enums of the spec are accepted by the SDK, and only they', () => {
     await expect(requestOf((client) => call(client, 'not_a_member'))).rejects.toMatchObject({
       name: 'InvalidInputError',
     });
+  });
+});
+
+describe('the statuses that end a wait', () => {
+  it('are the ones the spec marks terminal (x-onceonly-terminal), and exist in its enum', () => {
+    const statuses = schema('LeaseStatusValue');
+    const terminal = statuses['x-onceonly-terminal'] as string[];
+    expect([...TERMINAL_STATUSES].sort()).toEqual([...terminal].sort());
+    for (const status of terminal) expect(statuses.enum).toContain(status);
   });
 });
