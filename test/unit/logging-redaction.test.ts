@@ -303,3 +303,18 @@ describe('logging', () => {
     expect(make).toThrow(/logLevel/);
   });
 });
+
+describe('a logger that throws', () => {
+  it('does not fail the request it reports on', async () => {
+    const logger = {
+      error: () => {},
+      warn: () => {},
+      info: () => {},
+      debug: () => {
+        throw new Error('log sink is down');
+      },
+    };
+    const client = clientWith(fakeFetch(ME), { logger, logLevel: 'debug' });
+    await expect(resultOf(client.me())).resolves.toEqual({ id: 'acct_1' });
+  });
+});
