@@ -89,30 +89,12 @@ export class Ai {
 
   /** The state of the lease or run on `key`. `NotFoundError` when the key has none. */
   status(key: string, options?: RequestOptions): ApiPromise<LeaseStatus> {
-    return call(
-      this.#transport,
-      () => ({
-        method: 'GET',
-        path: '/v1/ai/status',
-        query: { key: checkKey(key) },
-        retry: 'safe',
-      }),
-      options,
-    );
+    return this.#readKey('/v1/ai/status', key, options);
   }
 
   /** The stored outcome of the work on `key`; `status: 'in_progress'` while it runs. */
   result(key: string, options?: RequestOptions): ApiPromise<AiResult> {
-    return call(
-      this.#transport,
-      () => ({
-        method: 'GET',
-        path: '/v1/ai/result',
-        query: { key: checkKey(key) },
-        retry: 'safe',
-      }),
-      options,
-    );
+    return this.#readKey('/v1/ai/result', key, options);
   }
 
   /**
@@ -235,6 +217,18 @@ export class Ai {
     options: RunFnOptions = {},
   ): Promise<RunFnResult<T>> {
     return runFn(this, this.#transport.log, key, fn, options);
+  }
+
+  #readKey<T>(
+    path: '/v1/ai/status' | '/v1/ai/result',
+    key: string,
+    options: RequestOptions | undefined,
+  ): ApiPromise<T> {
+    return call(
+      this.#transport,
+      () => ({ method: 'GET', path, query: { key: checkKey(key) }, retry: 'safe' }),
+      options,
+    );
   }
 
   #leaseCall<T>(
