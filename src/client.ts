@@ -105,9 +105,9 @@ const NOTIFICATION_KEYS = [
 ] as const;
 
 /**
- * The OnceOnly client. Idempotency (`checkLock`), agent execution (`ai`), governance (`gov`),
- * account and run timelines. Every method returns an `ApiPromise`: await it for the result, or call
- * `.withResponse()` for the raw `Response` as well.
+ * The OnceOnly client: idempotency (`checkLock`), agent execution (`ai`), governance (`gov`),
+ * account and run timelines. Every API method returns an `ApiPromise`: await it for the result,
+ * or call `.withResponse()` for the raw `Response` as well.
  */
 export class OnceOnly {
   /** The API's address as used: the server root followed by `/v1`. */
@@ -122,18 +122,7 @@ export class OnceOnly {
 
   constructor(options: ClientOptions = {}) {
     checkKnownKeys('options', checkObject('options', options), CLIENT_OPTION_KEYS);
-    const apiKey = options.apiKey ?? readEnv('ONCEONLY_API_KEY');
-    if (typeof apiKey !== 'string' || apiKey.trim() === '') {
-      throw new InvalidInputError(
-        'apiKey',
-        'is required: pass it as `apiKey` or set the ONCEONLY_API_KEY environment variable',
-      );
-    }
-    // It goes into a header: a stray newline or space (from a copied .env line) would make
-    // every request fail later, with the key in the runtime's error message.
-    if (!/^[!-~]+$/.test(apiKey)) {
-      throw new InvalidInputError('apiKey', 'must be visible ASCII characters only (no spaces)');
-    }
+    const apiKey = checkApiKey(options.apiKey ?? readEnv('ONCEONLY_API_KEY'));
     if (options.defaultHeaders && hasHeader(options.defaultHeaders, 'X-Request-Id')) {
       throw new InvalidInputError(
         'defaultHeaders.X-Request-Id',
@@ -388,6 +377,21 @@ export class OnceOnly {
       options,
     );
   }
+}
+
+function checkApiKey(apiKey: unknown): string {
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
+    throw new InvalidInputError(
+      'apiKey',
+      'is required: pass it as `apiKey` or set the ONCEONLY_API_KEY environment variable',
+    );
+  }
+  // It goes into a header: a stray newline or space (from a copied .env line) would make every
+  // request fail later, with the key in the runtime's error message.
+  if (!/^[!-~]+$/.test(apiKey)) {
+    throw new InvalidInputError('apiKey', 'must be visible ASCII characters only (no spaces)');
+  }
+  return apiKey;
 }
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {
