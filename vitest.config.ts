@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// The contract projects share one global setup, which starts the target the project's name
+// stands for (see test/support/contract/global-setup.ts) and writes its report at the end.
+const contractSetup = ['test/support/contract/global-setup.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -11,12 +15,43 @@ export default defineConfig({
         },
       },
       {
+        // Target 1: a Prism mock of the spec, answering the spec's named examples.
         test: {
           name: 'contract',
-          include: ['test/contract/**/*.test.ts'],
+          include: ['test/contract/mock/**/*.test.ts'],
           environment: 'node',
-          // One Prism mock of the spec for the whole project; its URL reaches tests by inject().
-          globalSetup: ['test/support/prism.ts'],
+          globalSetup: contractSetup,
+        },
+      },
+      {
+        // Target 2 in `npm test`: the local server, through a validating Prism proxy.
+        test: {
+          name: 'contract-local',
+          include: ['test/contract/server/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: contractSetup,
+        },
+      },
+      // Target 2 against any server: ONCEONLY_BASE_URL, run by `npm run test:contract`. Only
+      // defined when that server is named; `npm test` never selects it.
+      ...(process.env.ONCEONLY_BASE_URL
+        ? [
+            {
+              test: {
+                name: 'contract-remote',
+                include: ['test/contract/server/**/*.test.ts'],
+                environment: 'node' as const,
+                globalSetup: contractSetup,
+              },
+            },
+          ]
+        : []),
+      {
+        // The contract checks themselves catch a broken spec and a server that breaks it.
+        test: {
+          name: 'contract-proofs',
+          include: ['test/contract/proofs/**/*.test.ts'],
+          environment: 'node',
         },
       },
     ],

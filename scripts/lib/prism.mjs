@@ -1,9 +1,14 @@
-// Starts and stops a Prism mock server of the OpenAPI spec, for contract tests and demos.
+// Starts and stops Prism on the OpenAPI spec, for contract tests and demos: a mock that answers
+// from the spec's examples, or a validating proxy in front of a real server.
 //
 //   const prism = await startPrism();            // { url, stop }
 //   try { ... fetch(`${prism.url}/v1/...`) } finally { await prism.stop(); }
 //
 //   await withPrism(async (url) => { ... });      // the same, with the stop built in
+//
+//   // A proxy that checks every request and answer against the spec; with `--errors` it
+//   // refuses a bad request (422) and replaces an answer that breaks the spec (500).
+//   await startPrism({ mode: 'proxy', upstream: 'http://127.0.0.1:8080', args: ['--errors'] });
 //
 // Prism listens on 127.0.0.1 on a free port, so parallel runs never collide. It is stopped by
 // `stop()`, when this process exits, and (through exit-with-parent.mjs) when this process dies.
@@ -31,7 +36,11 @@ const OUTPUT_LIMIT = 64 * 1024;
  * @property {string} [spec] Spec to serve, relative to the repository root or absolute.
  *   Default `openapi/onceonly.yaml`.
  * @property {number} [timeoutMs] How long to wait for Prism to answer, in ms. Default 30 000.
- * @property {string[]} [args] Extra `prism mock` flags, e.g. `['--errors']`.
+ * @property {string[]} [args] Extra `prism mock` or `prism proxy` flags, e.g. `['--errors']`.
+ * @property {'mock' | 'proxy'} [mode] `mock` answers from the spec; `proxy` forwards every
+ *   request to `upstream` and validates both sides. Default `mock`.
+ * @property {string} [upstream] The server a proxy forwards to: its root, without `/v1`, e.g.
+ *   `http://127.0.0.1:8080`. Required with `mode: 'proxy'`.
  */
 
 /**
@@ -145,12 +154,14 @@ async function terminate(child, exited) {
  * Starts one Prism on `port`.
  *
  * @param {number} port
- * @param {Required<PrismOptions>} options
+ * @param {Required<Omit<PrismOptions, 'upstream'>> & { upstream: string | undefined }} options
  * @returns {Promise<PrismServer>}
  */
 async function launch(port, options) {
   const spec = path.resolve(ROOT, options.spec);
-  const prismArgs = ['mock', '--host', HOST, '--port', String(port), ...options.args, spec];
+  const target = options.mode === 'proxy' ? [/** @type {string} */ (options.upstream)] : [];
+  const prismArgs = [options.mode, '--host', HOST, '--port', String(port), ...options.args];
+  prismArgs.push(spec, ...target);
   const nodeArgs = ['--import', EXIT_WITH_PARENT.href, PRISM_CLI];
 
   // stdin must stay a pipe from this process: exit-with-parent.mjs watches it.
@@ -185,16 +196,22 @@ async function launch(port, options) {
 }
 
 /**
- * Starts a Prism mock server of the spec and resolves once it answers requests.
+ * Starts Prism on the spec (a mock, or a proxy to `upstream`) and resolves once it answers.
  *
  * @param {PrismOptions} [options]
  * @returns {Promise<PrismServer>}
  */
 export async function startPrism(options = {}) {
+  const mode = options.mode ?? 'mock';
+  if (mode !== 'mock' && mode !== 'proxy') throw new Error(`unknown Prism mode ${mode}`);
+  if (mode === 'proxy' && !options.upstream) throw new Error('a Prism proxy needs `upstream`');
+
   const resolved = {
     spec: options.spec ?? 'openapi/onceonly.yaml',
     timeoutMs: options.timeoutMs ?? 30_000,
     args: options.args ?? [],
+    mode,
+    upstream: options.upstream,
   };
 
   for (let attempt = 1; ; attempt++) {

@@ -3,11 +3,11 @@
 
 import createClient from 'openapi-fetch';
 import { describe, expect, inject, it } from 'vitest';
-import type { paths } from '../../generated/schema.js';
-import { responseExample } from '../support/spec-examples.js';
+import type { paths } from '../../../generated/schema.js';
+import { responseExample } from '../../support/spec-examples.js';
 
-const client = createClient<paths>({ baseUrl: inject('prismUrl') });
-const spec = inject('prismSpec');
+const { url, specPath: spec } = inject('contract');
+const client = createClient<paths>({ baseUrl: url });
 
 // Prism refuses requests without the credentials the spec's security scheme asks for.
 const auth = { Authorization: 'Bearer smoke-test-key' };

@@ -172,7 +172,13 @@ export class ContractSession {
       const verdict = this.#verdict(operation, exchange);
       this.#settleVerdict(operation, exchange, verdict.violations);
       const { body } = verdict;
-      checked.push({ result: undefined, error: undefined, status: exchange.status, body, exchange });
+      checked.push({
+        result: undefined,
+        error: undefined,
+        status: exchange.status,
+        body,
+        exchange,
+      });
     }
     if (outcome.error !== undefined) throw outcome.error;
     return { result: outcome.result as T, exchanges: checked };
@@ -261,7 +267,9 @@ export class ContractSession {
   }
 }
 
-async function settle<T>(promise: PromiseLike<T>): Promise<{ result: T | undefined; error: unknown }> {
+async function settle<T>(
+  promise: PromiseLike<T>,
+): Promise<{ result: T | undefined; error: unknown }> {
   try {
     return { result: await promise, error: undefined };
   } catch (error) {
@@ -293,7 +301,12 @@ interface PrismViolation {
 
 /** A problem+json Prism answered instead of the server (proxy with --errors). */
 function prismProblem(body: unknown, exchange: Exchange): Violation[] | null {
-  const problem = body as { type?: unknown; title?: unknown; detail?: unknown; validation?: unknown };
+  const problem = body as {
+    type?: unknown;
+    title?: unknown;
+    detail?: unknown;
+    validation?: unknown;
+  };
   if (typeof problem?.type !== 'string' || !problem.type.startsWith(PRISM_ERROR)) return null;
 
   const kind = problem.type.slice(PRISM_ERROR.length);
@@ -304,7 +317,9 @@ function prismProblem(body: unknown, exchange: Exchange): Violation[] | null {
     return entries.map((entry) => fromPrism(entry, exchange, where));
   }
   const where = kind === 'UNAUTHORIZED' || kind.startsWith('NO_') ? 'request' : 'response';
-  return [{ where, field: '-', message: `Prism ${kind}: ${String(problem.title ?? problem.detail)}` }];
+  return [
+    { where, field: '-', message: `Prism ${kind}: ${String(problem.title ?? problem.detail)}` },
+  ];
 }
 
 function fromPrism(
@@ -332,20 +347,39 @@ function fromPrism(
 }
 
 function requestPart(exchange: Exchange, part: string | undefined): unknown {
-  if (part === 'body') return exchange.requestBody === null ? undefined : parseJson(exchange.requestBody);
+  if (part === 'body')
+    return exchange.requestBody === null ? undefined : parseJson(exchange.requestBody);
   return undefined;
 }
 
 /** The status is one the spec lists, and the body passes that status's validator. */
-function responseViolations(operation: SpecOperation, exchange: Exchange, body: unknown): Violation[] {
+function responseViolations(
+  operation: SpecOperation,
+  exchange: Exchange,
+  body: unknown,
+): Violation[] {
   const status = String(exchange.status);
   const declared = operation.responses.get(status);
   if (!declared) {
     const allowed = [...operation.responses.keys()].join(', ');
-    return [{ where: 'response', field: 'status', message: `${status} is not one of ${allowed}`, sent: body }];
+    return [
+      {
+        where: 'response',
+        field: 'status',
+        message: `${status} is not one of ${allowed}`,
+        sent: body,
+      },
+    ];
   }
   if (body === undefined) {
-    return [{ where: 'response', field: 'body', message: 'is not JSON', sent: exchange.responseText.slice(0, 200) }];
+    return [
+      {
+        where: 'response',
+        field: 'body',
+        message: 'is not JSON',
+        sent: exchange.responseText.slice(0, 200),
+      },
+    ];
   }
 
   const validator = validatorFor(operation, status, declared.schemaName);
@@ -363,18 +397,28 @@ function responseViolations(operation: SpecOperation, exchange: Exchange, body: 
   });
 }
 
-type Validator = { safeParse(value: unknown): { success: true } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } };
+type Validator = {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true }
+    | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+};
 
 /**
  * The generated validator of an answer: `z<OperationId>ResponseBody` for a success, the
  * validator of the status's error schema (`zCodeError`, `zLeaseConflictError`, ...) otherwise.
  */
-export function validatorFor(operation: SpecOperation, status: string, schemaName?: string): Validator {
+export function validatorFor(
+  operation: SpecOperation,
+  status: string,
+  schemaName?: string,
+): Validator {
   const name = status.startsWith('2')
     ? `z${operation.operationId[0]?.toUpperCase()}${operation.operationId.slice(1)}ResponseBody`
     : `z${schemaName}`;
   const validator = (validators as Record<string, unknown>)[name];
-  if (!validator || schemaName === undefined && !status.startsWith('2')) {
+  if (!validator || (schemaName === undefined && !status.startsWith('2'))) {
     throw new Error(`no generated validator ${name} for ${operation.operationId} ${status}`);
   }
   return validator as Validator;
@@ -385,12 +429,14 @@ function echoViolations(exchange: Exchange): Violation[] {
   const sent = exchange.requestHeaders.get('X-Request-Id');
   const answered = exchange.responseHeaders.get('X-Request-Id');
   if (sent === null || answered === sent) return [];
-  return [{
-    where: 'response',
-    field: 'header.X-Request-Id',
-    message: `must echo the request's ${JSON.stringify(sent)}`,
-    sent: answered,
-  }];
+  return [
+    {
+      where: 'response',
+      field: 'header.X-Request-Id',
+      message: `must echo the request's ${JSON.stringify(sent)}`,
+      sent: answered,
+    },
+  ];
 }
 
 /** What the SDK gave back agrees with the answer it got. */
@@ -406,33 +452,76 @@ function agreement(
 
   if (success) {
     if (error !== undefined) {
-      return [{ where: 'result', field: '-', message: `the SDK threw for a ${exchange.status}: ${String(error)}` }];
+      return [
+        {
+          where: 'result',
+          field: '-',
+          message: `the SDK threw for a ${exchange.status}: ${String(error)}`,
+        },
+      ];
     }
     const expected = expectedResult(operationId, exchange, body);
     const mismatch = firstDifference(expected, result);
-    return mismatch ? [{ where: 'result', field: mismatch, message: 'differs from the response body', sent: valueAt(expected, mismatch.split('.').filter(Boolean)) }] : [];
+    return mismatch
+      ? [
+          {
+            where: 'result',
+            field: mismatch,
+            message: 'differs from the response body',
+            sent: valueAt(expected, mismatch.split('.').filter(Boolean)),
+          },
+        ]
+      : [];
   }
 
   if (!(error instanceof ApiError)) {
-    return [{ where: 'result', field: '-', message: `expected an ApiError for ${exchange.status}, got ${error === undefined ? 'a result' : String(error)}` }];
+    return [
+      {
+        where: 'result',
+        field: '-',
+        message: `expected an ApiError for ${exchange.status}, got ${error === undefined ? 'a result' : String(error)}`,
+      },
+    ];
   }
   const violations: Violation[] = [];
   const expectedClass = errorClassFor(exchange.status, (body as { detail?: unknown })?.detail);
   if (!(error instanceof expectedClass)) {
-    violations.push({ where: 'result', field: 'error', message: `is ${error.name}, expected ${expectedClass.name}` });
+    const actual = (error as ApiError).name;
+    violations.push({
+      where: 'result',
+      field: 'error',
+      message: `is ${actual}, expected ${expectedClass.name}`,
+    });
   }
   if (error.status !== exchange.status) {
-    violations.push({ where: 'result', field: 'error.status', message: `is ${error.status}, the answer was ${exchange.status}` });
+    violations.push({
+      where: 'result',
+      field: 'error.status',
+      message: `is ${error.status}, the answer was ${exchange.status}`,
+    });
   }
   if (!isDeepStrictEqual(error.body, body)) {
-    violations.push({ where: 'result', field: 'error.body', message: 'differs from the response body' });
+    violations.push({
+      where: 'result',
+      field: 'error.body',
+      message: 'differs from the response body',
+    });
   }
   if (!isDeepStrictEqual(error.detail, (body as { detail?: unknown })?.detail)) {
-    violations.push({ where: 'result', field: 'error.detail', message: 'differs from the body\'s detail' });
+    violations.push({
+      where: 'result',
+      field: 'error.detail',
+      message: "differs from the body's detail",
+    });
   }
-  const requestId = exchange.responseHeaders.get('X-Request-Id') ?? exchange.requestHeaders.get('X-Request-Id');
+  const requestId =
+    exchange.responseHeaders.get('X-Request-Id') ?? exchange.requestHeaders.get('X-Request-Id');
   if (error.request_id !== requestId) {
-    violations.push({ where: 'result', field: 'error.request_id', message: `is ${error.request_id}, expected ${requestId}` });
+    violations.push({
+      where: 'result',
+      field: 'error.request_id',
+      message: `is ${error.request_id}, expected ${requestId}`,
+    });
   }
   return violations;
 }
@@ -446,7 +535,10 @@ function expectedResult(operationId: string, exchange: Exchange, body: unknown):
   const answer = (body ?? {}) as Record<string, unknown>;
   const sent = parseJson(exchange.requestBody ?? '{}') as { key: string; ttl?: number };
   const status = exchange.status === 409 ? 'duplicate' : answer.status;
-  const firstSeen = exchange.status === 409 ? (answer.detail as Record<string, unknown>)?.first_seen_at : answer.first_seen_at;
+  const firstSeen =
+    exchange.status === 409
+      ? (answer.detail as Record<string, unknown>)?.first_seen_at
+      : answer.first_seen_at;
   return {
     locked: status === 'locked',
     duplicate: status === 'duplicate',
@@ -454,7 +546,8 @@ function expectedResult(operationId: string, exchange: Exchange, body: unknown):
     key: typeof answer.key === 'string' ? answer.key : sent.key,
     ttl: typeof answer.ttl === 'number' ? answer.ttl : (sent.ttl ?? null),
     first_seen_at: firstSeen ?? null,
-    request_id: exchange.responseHeaders.get('X-Request-Id') ?? exchange.requestHeaders.get('X-Request-Id'),
+    request_id:
+      exchange.responseHeaders.get('X-Request-Id') ?? exchange.requestHeaders.get('X-Request-Id'),
     // Retries are off, so no duplicate can be the call's own; fail-open is off.
     ambiguousDuplicate: false,
     failedOpen: null,
@@ -469,7 +562,9 @@ export function errorClassFor(status: number, detail: unknown): ErrorClass {
   if (status === 402) return OverLimitError;
   if (status === 403) {
     const code = (detail as { error?: unknown } | undefined)?.error;
-    const authFailure = typeof code !== 'string' || ['invalid_api_key', 'api_key_disabled', 'forbidden'].includes(code);
+    const authFailure =
+      typeof code !== 'string' ||
+      ['invalid_api_key', 'api_key_disabled', 'forbidden'].includes(code);
     return authFailure ? AuthenticationError : PermissionDeniedError;
   }
   if (status === 404) return NotFoundError;
