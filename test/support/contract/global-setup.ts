@@ -8,6 +8,10 @@
 //
 // Both proxies check requests and answers: a bad request is refused (422) before it reaches the
 // server, and an answer that breaks the spec is replaced by a 500 listing the violations.
+//
+// Also read: ONCEONLY_CONTRACT_PREFIX (what the names scenarios create start with),
+// ONCEONLY_CONTRACT_TOOL_URL (a tool endpoint a remote server can call) and
+// ONCEONLY_CONTRACT_REPORT (where the JSON report goes). See docs/contract-testing.md.
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +44,8 @@ const KINDS = {
 const LOCAL_TOOL_URL = 'https://tools.contract.test/echo';
 /** Unreachable by design (`.invalid` never resolves): governed calls end in `tool_error`. */
 const UNREACHABLE_TOOL_URL = 'https://onceonly-contract.invalid/tool';
-const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{0,64}$/;
+/** ONCEONLY_CONTRACT_PREFIX: characters a tool name may hold, since it starts tool names. */
+const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const kind = (KINDS as Record<string, ContractTarget['kind'] | undefined>)[project.name];
@@ -81,13 +86,15 @@ async function start(
   reportDir: string,
   stops: (() => Promise<void>)[],
 ): Promise<ProvidedTarget> {
-  const prefix =
-    process.env.ONCEONLY_CONTRACT_PREFIX ?? `contract-${randomBytes(4).toString('hex')}-`;
-  if (!PREFIX_PATTERN.test(prefix)) {
+  // A run's own part follows the chosen prefix: the scenarios claim keys and start leases that
+  // must be new, and a key claimed by an earlier run stays claimed for its TTL.
+  const chosen = process.env.ONCEONLY_CONTRACT_PREFIX ?? 'contract-';
+  if (!PREFIX_PATTERN.test(chosen)) {
     throw new Error(
-      'ONCEONLY_CONTRACT_PREFIX must be at most 64 of A-Z a-z 0-9 _ . : - (it starts tool names)',
+      'ONCEONLY_CONTRACT_PREFIX must be 1 to 64 of A-Z a-z 0-9 _ . : - (it starts tool names)',
     );
   }
+  const prefix = `${chosen}${randomBytes(4).toString('hex')}-`;
   const common = { kind, specPath, reportDir, prefix };
 
   if (kind === 'mock') {

@@ -44,7 +44,10 @@ export interface ContractTarget {
   /** Absolute path of the spec Prism serves. */
   specPath: string;
   apiKey: string;
-  /** Prepended to every key, agent id and tool name a stateful scenario creates. */
+  /**
+   * Prepended to every key, agent id, run id and tool name a stateful scenario creates: the
+   * ONCEONLY_CONTRACT_PREFIX (default `contract-`) and a part of the run's own.
+   */
   prefix: string;
   /** Where exchanges are written for the report; `null` writes none. */
   reportDir: string | null;
@@ -144,7 +147,7 @@ export class ContractSession {
     if (!verdict.fromPrism) {
       verdict.violations.push(...agreement(operation, exchange, verdict.body, result, error));
     }
-    this.#settleVerdict(operation, exchange, verdict.violations);
+    this.#conclude(operation, exchange, verdict.violations);
 
     return { result, error, status: exchange.status, body: verdict.body, exchange };
   }
@@ -170,7 +173,7 @@ export class ContractSession {
     for (const exchange of this.#exchanges.slice(start)) {
       const operation = this.#operationOf(exchange);
       const verdict = this.#verdict(operation, exchange);
-      this.#settleVerdict(operation, exchange, verdict.violations);
+      this.#conclude(operation, exchange, verdict.violations);
       const { body } = verdict;
       checked.push({
         result: undefined,
@@ -220,10 +223,11 @@ export class ContractSession {
     const violations: Violation[] = [];
     const routed = this.spec.match(exchange.method, exchange.url.pathname);
     if (routed?.operationId !== operation.operationId) {
+      const reached = routed?.operationId ?? 'no operation of the spec';
       violations.push({
         where: 'request',
         field: 'path',
-        message: `${exchange.method} ${exchange.url.pathname} is ${routed?.operationId ?? 'no operation of the spec'}`,
+        message: `${exchange.method} ${exchange.url.pathname} is ${reached}`,
       });
     }
     if (this.target.kind === 'mock' && !exchange.requestHeaders.has('Prefer')) {
@@ -232,20 +236,18 @@ export class ContractSession {
     }
 
     const body = parseJson(exchange.responseText);
-    violations.push(...headerViolations(exchange, this.target.kind));
-
     const prismError = prismProblem(body, exchange);
-    if (prismError) {
-      violations.push(...prismError);
-      return { violations, body, fromPrism: true };
-    }
+    // Prism's problem answer repeats what its header says: the body's list, with its sources.
+    violations.push(...(prismError ?? headerViolations(exchange, body, this.target.kind)));
+    if (prismError) return { violations: unique(violations), body, fromPrism: true };
 
     violations.push(...responseViolations(operation, exchange, body));
     if (this.target.kind !== 'mock') violations.push(...echoViolations(exchange));
-    return { violations, body, fromPrism: false };
+    return { violations: unique(violations), body, fromPrism: false };
   }
 
-  #settleVerdict(operation: SpecOperation, exchange: Exchange, violations: Violation[]): void {
+  /** Writes the exchange to the report, then throws if it broke the contract. */
+  #conclude(operation: SpecOperation, exchange: Exchange, violations: Violation[]): void {
     const line: ReportLine = {
       operationId: operation.operationId,
       method: operation.method,
@@ -278,13 +280,18 @@ async function settle<T>(
 }
 
 /** Prism's `sl-violations` header: what it found wrong with the request, or the answer. */
-function headerViolations(exchange: Exchange, kind: ContractTarget['kind']): Violation[] {
+function headerViolations(
+  exchange: Exchange,
+  body: unknown,
+  kind: ContractTarget['kind'],
+): Violation[] {
   const header = exchange.responseHeaders.get('sl-violations');
-  if (!header) return [];
+  const entries = header ? parseJson(header) : undefined;
+  if (!Array.isArray(entries)) return [];
 
   const violations: Violation[] = [];
-  for (const entry of parseJson(header) as PrismViolation[]) {
-    const violation = fromPrism(entry, exchange);
+  for (const entry of entries as PrismViolation[]) {
+    const violation = fromPrism(entry, exchange, body);
     // A mock's answer is Prism's own invention from the spec (it fills headers without an
     // example with the word "string"), so only what it says of the request is about the SDK.
     if (kind === 'mock' && violation.where === 'response') continue;
@@ -299,7 +306,7 @@ interface PrismViolation {
   code?: unknown;
 }
 
-/** A problem+json Prism answered instead of the server (proxy with --errors). */
+/** A problem+json Prism answered instead of the server (proxy with --errors, or no server). */
 function prismProblem(body: unknown, exchange: Exchange): Violation[] | null {
   const problem = body as {
     type?: unknown;
@@ -307,14 +314,22 @@ function prismProblem(body: unknown, exchange: Exchange): Violation[] | null {
     detail?: unknown;
     validation?: unknown;
   };
+  if (problem?.type === 'FetchError') {
+    // The proxy could not reach the server; the 500 is Prism's, not an answer to check.
+    const reason = String(problem.title ?? 'unknown');
+    return [
+      { where: 'response', field: '-', message: `Prism could not reach the server: ${reason}` },
+    ];
+  }
   if (typeof problem?.type !== 'string' || !problem.type.startsWith(PRISM_ERROR)) return null;
 
   const kind = problem.type.slice(PRISM_ERROR.length);
   const entries = Array.isArray(problem.validation) ? (problem.validation as PrismViolation[]) : [];
   if (entries.length > 0) {
     // A 422 lists the request's faults without saying so ('body', 'query'): they are the request's.
+    // The server's answer, if there was one, is not at hand: Prism's problem replaced it.
     const where = kind === 'VIOLATIONS' ? undefined : 'request';
-    return entries.map((entry) => fromPrism(entry, exchange, where));
+    return entries.map((entry) => fromPrism(entry, exchange, undefined, where));
   }
   const where = kind === 'UNAUTHORIZED' || kind.startsWith('NO_') ? 'request' : 'response';
   return [
@@ -322,9 +337,14 @@ function prismProblem(body: unknown, exchange: Exchange): Violation[] | null {
   ];
 }
 
+/**
+ * One of Prism's findings as a violation. `answered` is the server's response body, when the
+ * exchange carries it; `where` is the side, for findings whose location does not say.
+ */
 function fromPrism(
   entry: PrismViolation,
   exchange: Exchange,
+  answered: unknown,
   where?: 'request' | 'response',
 ): Violation {
   const location = (entry.location ?? []).map(String);
@@ -334,22 +354,35 @@ function fromPrism(
     location.shift();
   }
   side ??= 'request';
-  const field = location.join('.') || '-';
-  const source =
-    side === 'request' ? requestPart(exchange, location[0]) : parseJson(exchange.responseText);
+  const message = entry.message ?? String(entry.code);
+  // A missing or unexpected property is located at the object that should (not) hold it; the
+  // property's name is only in the message, and the report is clearer with it in the field.
+  const property = /required property '([^']+)'|additional properties; found '([^']+)'/.exec(
+    message,
+  );
+  const name = property?.[1] ?? property?.[2];
+  if (name !== undefined) location.push(name);
+
+  const requested = exchange.requestBody === null ? undefined : parseJson(exchange.requestBody);
+  const source = side === 'request' ? requested : answered;
   const sent = location[0] === 'body' ? valueAt(source, location.slice(1)) : undefined;
   return {
     where: side,
-    field,
-    message: entry.message ?? String(entry.code),
+    field: location.join('.') || '-',
+    message,
     ...(sent !== undefined && { sent }),
   };
 }
 
-function requestPart(exchange: Exchange, part: string | undefined): unknown {
-  if (part === 'body')
-    return exchange.requestBody === null ? undefined : parseJson(exchange.requestBody);
-  return undefined;
+/** The violations without repeats, in their first order. */
+function unique(violations: Violation[]): Violation[] {
+  const seen = new Set<string>();
+  return violations.filter((v) => {
+    const key = `${v.where} ${v.field} ${v.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The status is one the spec lists, and the body passes that status's validator. */
@@ -475,11 +508,12 @@ function agreement(
   }
 
   if (!(error instanceof ApiError)) {
+    const got = error === undefined ? 'a result' : String(error);
     return [
       {
         where: 'result',
         field: '-',
-        message: `expected an ApiError for ${exchange.status}, got ${error === undefined ? 'a result' : String(error)}`,
+        message: `expected an ApiError for ${exchange.status}, got ${got}`,
       },
     ];
   }

@@ -7,7 +7,10 @@ import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 export interface Violation {
-  /** Which side broke the contract: what the SDK sent, what the server answered, or what the SDK made of it. */
+  /**
+   * Which side broke the contract: what the SDK sent, what the server answered, or what the SDK
+   * made of the answer.
+   */
   where: 'request' | 'response' | 'result';
   /** Where in it, e.g. `body.ttl`, `query.limit`, `header.X-Request-Id`, `status`. */
   field: string;
@@ -68,14 +71,14 @@ export function buildReport(
     }
   }
 
-  const entries = operations.map((operation): OperationReport => {
-    const mine = lines.filter((line) => line.operationId === operation.operationId);
+  const entries = operations.map(({ operationId, method, route }): OperationReport => {
+    const mine = lines.filter((line) => line.operationId === operationId);
     const violations = mine.flatMap((line) =>
       line.violations.map((v) => ({ ...v, test: line.test, status: line.status })),
     );
     const result = mine.length === 0 ? 'not run' : violations.length > 0 ? 'failed' : 'passed';
     const statuses = [...new Set(mine.map((line) => line.status))].sort((a, b) => a - b);
-    return { ...operation, result, calls: mine.length, statuses, violations };
+    return { operationId, method, route, result, calls: mine.length, statuses, violations };
   });
 
   const count = (result: OperationReport['result']) =>

@@ -10,9 +10,12 @@ export interface ServerKit {
   target: ProvidedContext['contract'];
   /** A key, agent id, run id or tool name of this scenario file, under the run's prefix. */
   name(what: string): string;
-  /** Remembers a tool to delete at the end, should the scenario stop before it does. */
+  /**
+   * What the scenario must undo should it stop early: tools to delete, agents to enable again.
+   * A scenario adds an entry when it creates the thing and removes it once it has undone it.
+   */
   created: { tools: Set<string>; disabledAgents: Set<string> };
-  /** Deletes the tools and re-enables the agents still remembered. */
+  /** Deletes the tools and re-enables the agents still remembered; tries every one of them. */
   cleanUp(): Promise<void>;
 }
 
@@ -28,12 +31,18 @@ export function serverKit(tag: string): ServerKit {
     created,
     async cleanUp() {
       // Not checked: these repeat steps the scenarios check, and must run even after a failure.
+      // A step that fails does not stop the others; the first failure is thrown at the end.
+      const failures: unknown[] = [];
+      const attempt = (step: Promise<unknown>) => step.catch((error) => failures.push(error));
+      const { gov } = session.client;
+
       for (const tool of created.tools) {
-        await session.client.gov.deleteTool(tool, { scope_id: 'global' }).catch(notFoundIsFine);
+        await attempt(gov.deleteTool(tool, { scope_id: 'global' }).catch(notFoundIsFine));
       }
       for (const agent of created.disabledAgents) {
-        await session.client.gov.enableAgent(agent, { reason: 'contract test cleanup' });
+        await attempt(gov.enableAgent(agent, { reason: 'contract test cleanup' }));
       }
+      if (failures.length > 0) throw failures[0];
     },
   };
 }
