@@ -3,6 +3,7 @@
 //
 //   npm run local -- [--port 8080] [--host 127.0.0.1] [--plan pro] [--api-key <key>]...
 //                    [--duplicate-status-code 200|409] [--worker-delay-ms 0]
+//                    [--cors] [--cors-origin <origin>]...
 //
 // It prints the base URL and the key to use, and stops on Ctrl+C (SIGINT) or SIGTERM. State is
 // in memory and lost when it stops. Registered tools are called with the global `fetch`.
@@ -72,7 +73,9 @@ const USAGE = `Usage: npm run local -- [options]
   --plan <plan>                 ${Object.keys(PLANS).join(', ')} (default pro)
   --api-key <key>               a key to accept; repeat for more (default ${DEFAULT_API_KEY})
   --duplicate-status-code <n>   200 or 409 for check-lock duplicates (default 200)
-  --worker-delay-ms <n>         delay before a keyed run's worker starts (default 0)`;
+  --worker-delay-ms <n>         delay before a keyed run's worker starts (default 0)
+  --cors                        let web pages of any origin call the server (default off)
+  --cors-origin <origin>        let pages of this origin call it; repeat for more`;
 
 /** The server options of the command line, or a message saying what is wrong with it. */
 export function parseCommandLine(args: string[]): ServeOptions | string {
@@ -85,6 +88,8 @@ export function parseCommandLine(args: string[]): ServeOptions | string {
       'api-key': { type: 'string', multiple: true },
       'duplicate-status-code': { type: 'string' },
       'worker-delay-ms': { type: 'string' },
+      cors: { type: 'boolean' },
+      'cors-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -106,6 +111,8 @@ export function parseCommandLine(args: string[]): ServeOptions | string {
     duplicateStatusCode: code,
     workerDelayMs,
     ...(values['api-key'] && { apiKeys: values['api-key'] }),
+    ...(values.cors && { cors: true }),
+    ...(values['cors-origin'] && !values.cors && { cors: values['cors-origin'] }),
   };
 }
 

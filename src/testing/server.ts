@@ -10,6 +10,7 @@ import { registerAgents } from './agents.js';
 import { bearerAuth, requestIds } from './auth.js';
 import { registerCheckLock } from './check-lock.js';
 import type { Env, FetchTool, ServerContext } from './context.js';
+import { allowCrossOrigin, checkCors } from './cors.js';
 import { registerLeases } from './leases.js';
 import { isPlanName, PLANS, type PlanName } from './plans.js';
 import { registerPolicies } from './policies.js';
@@ -50,6 +51,12 @@ export interface LocalServerOptions {
    * Called with an error a route threw, which is answered with 500. Default: `console.error`.
    */
   onError?: (error: unknown, request: Request) => void;
+  /**
+   * Lets web pages of other origins call the server (CORS): `true` for any origin, or the
+   * origins allowed, e.g. `['http://localhost:5173']`. Preflights are answered and every answer
+   * exposes `X-Request-Id` and the `X-OnceOnly-*` headers. Default `false`: no CORS headers.
+   */
+  cors?: boolean | readonly string[];
 }
 
 export interface LocalServer {
@@ -79,6 +86,7 @@ export function createLocalServer(options: LocalServerOptions = {}): LocalServer
   if (!Number.isFinite(workerDelayMs) || workerDelayMs < 0) {
     throw new InvalidInputError('workerDelayMs', 'must be a number of milliseconds, 0 or more');
   }
+  const cors = checkCors(options.cors);
   const onError =
     options.onError ??
     ((error: unknown, request: Request) =>
@@ -96,6 +104,8 @@ export function createLocalServer(options: LocalServerOptions = {}): LocalServer
   };
 
   const app = new Hono<Env>();
+  // First, so that preflights (which carry no key) are answered and errors are readable too.
+  if (cors) app.use('*', allowCrossOrigin(cors));
   app.use('*', requestIds());
   app.use('/v1/*', bearerAuth(ctx));
   for (const register of [
