@@ -9,6 +9,8 @@ import {
   InvalidResponseError,
   TimeoutError,
 } from '../errors.js';
+// The package build swaps this module per runtime (see the file).
+import { defaultFetch } from './default-fetch.js';
 import type { Log } from './log.js';
 import { redactJson, redactText } from './redact.js';
 import { newRequestId } from './request-id.js';
@@ -213,9 +215,9 @@ export class Transport {
 
     try {
       // Calling through a local keeps `fetch` from being invoked with the transport as `this`,
-      // which browsers refuse ("Illegal invocation"). The global is looked up per call so that
-      // a fetch replaced after the client was made (a test's mock) is used.
-      const fetchFn = this.#config.fetch ?? globalThis.fetch;
+      // which browsers refuse ("Illegal invocation"). The default is looked up per call so that
+      // a global fetch replaced after the client was made (a test's mock) is used.
+      const fetchFn = this.#config.fetch ?? defaultFetch();
       const request = fetchFn(url, { ...init, signal: controller.signal });
       const response = await untilAborted(request, controller.signal);
       const text = await untilAborted(response.text(), controller.signal);
