@@ -54,6 +54,19 @@ export default defineConfig({
           environment: 'node',
         },
       },
+      {
+        // One smoke scenario in Node, Deno, Bun, headless Chromium and workerd, against the
+        // local server over loopback. Bundles are built once, by the global setup. Starting a
+        // runtime can be slow on a busy machine: the limits are generous, never timed checks.
+        test: {
+          name: 'runtimes',
+          include: ['test/runtimes/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/runtimes/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });
