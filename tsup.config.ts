@@ -2,17 +2,17 @@ import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
 /**
- * The transport imports its default `fetch` from `./default-fetch.js`, the Web one. In the
- * package that import becomes `#default-fetch`, left to the runtime: package.json's `imports`
- * maps it to the `node:http` transport under the `node` condition and to the Web one
- * elsewhere (browsers, workers, Deno, Bun). Tests and tsx run the source, with the Web one.
+ * The transport asks `./platform-send.js` how this runtime sends, which in the source is "with
+ * `fetch`". In the package that import becomes `#platform-send`, left to the runtime:
+ * package.json's `imports` maps it to the `node:http` sender under the `node` condition and to
+ * the `fetch` one elsewhere (browsers, workers, Deno, Bun). Tests and tsx run the source.
  */
-const defaultFetchPerRuntime: Plugin = {
-  name: 'default-fetch-per-runtime',
+const platformSendPerRuntime: Plugin = {
+  name: 'platform-send-per-runtime',
   setup(build) {
-    build.onResolve({ filter: /^\.\/default-fetch\.js$/ }, (args) =>
+    build.onResolve({ filter: /^\.\/platform-send\.js$/ }, (args) =>
       args.importer.endsWith('/src/internal/transport.ts')
-        ? { path: '#default-fetch', external: true }
+        ? { path: '#platform-send', external: true }
         : undefined,
     );
   },
@@ -23,8 +23,8 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
-      'internal/default-fetch': 'src/internal/default-fetch.ts',
-      'node/default-fetch': 'src/node/default-fetch.ts',
+      'internal/platform-send': 'src/internal/platform-send.ts',
+      'node/platform-send': 'src/node/platform-send.ts',
     },
     format: ['esm', 'cjs'],
     // One chunk per shared module in both formats: `onceonly-sdk` and `onceonly-sdk/testing`
@@ -33,7 +33,7 @@ export default defineConfig([
     dts: { entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' } },
     target: 'es2022',
     platform: 'neutral',
-    esbuildPlugins: [defaultFetchPerRuntime],
+    esbuildPlugins: [platformSendPerRuntime],
     // Keep `node:http` as written: Deno resolves built-ins only with the prefix.
     removeNodeProtocol: false,
     external: [/^node:/],

@@ -7,21 +7,34 @@ export interface WithResponse<T, R = Response> {
   request_id: string | null;
 }
 
+/** How a method's result is held until `.withResponse()` asks for the `Response` too. */
+export interface Answered<T, R = Response> {
+  data: T;
+  /** Makes the raw response, on runtimes where the network gave something else. */
+  response: () => R;
+  request_id: string | null;
+}
+
 /**
  * What every method returns: awaited, it gives the result; `.withResponse()` gives the result
  * together with the raw `Response`. The request starts when the method is called, as with any
  * promise.
  */
 export class ApiPromise<T, R = Response> implements PromiseLike<T> {
-  readonly #result: Promise<WithResponse<T, R>>;
+  readonly #result: Promise<Answered<T, R>>;
 
-  constructor(result: Promise<WithResponse<T, R>>) {
+  /** Made by the SDK's methods. */
+  constructor(result: Promise<Answered<T, R>>) {
     this.#result = result;
   }
 
   /** The result, the raw `Response` and the request id. */
   withResponse(): Promise<WithResponse<T, R>> {
-    return this.#result;
+    return this.#result.then(({ data, response, request_id }) => ({
+      data,
+      response: response(),
+      request_id,
+    }));
   }
 
   // biome-ignore lint/suspicious/noThenProperty: this class is a promise-like on purpose.

@@ -1,4 +1,5 @@
-import { ApiPromise, type WithResponse } from './api-promise.js';
+import { type Answered, ApiPromise } from './api-promise.js';
+import { type OnceOnlyCore, stateOf } from './core.js';
 import {
   ConnectionError,
   InternalServerError,
@@ -7,14 +8,17 @@ import {
   type OnceOnlyError,
   TimeoutError,
 } from './errors.js';
-import type { RequestOptions, Transport } from './internal/transport.js';
+import type { Incoming } from './internal/send.js';
+import { type RequestOptions, responseInfo, type Transport } from './internal/transport.js';
 import {
+  checkBoolean,
   checkInteger,
   checkJsonObject,
   checkKey,
   checkKnownKeys,
   checkObject,
   LIMITS,
+  optional,
 } from './internal/validate.js';
 import type { CheckLockStatus } from './types.js';
 
@@ -69,15 +73,29 @@ export interface CheckLockResult {
 const CHECK_LOCK_STATUSES: readonly string[] = ['locked', 'duplicate'] satisfies CheckLockStatus[];
 
 /**
- * Claims an idempotency key. See `OnceOnly.checkLock`.
+ * Claims `key` for `ttl` seconds. The first claim within the TTL gets `locked: true`; every
+ * later one `duplicate: true` with `first_seen_at`. Retries carry the same `X-Request-Id`
+ * (the spec's replay rule); a duplicate that answers a retry after an unknown outcome is
+ * marked `ambiguousDuplicate`. A 409 from a server in 409 mode is a duplicate, not an error.
+ *
+ * The same as `client.checkLock(params, options)`, for any client: with an `OnceOnlyCore`, a
+ * bundle that only claims keys holds the transport and this function, nothing more.
+ *
+ * @example
+ * const lock = await checkLock(client, { key: `stripe:${event.id}`, ttl: 3600 });
+ * if (lock.duplicate) return; // already handled
  */
 export function checkLock(
-  transport: Transport,
-  clientFailOpen: boolean,
+  client: OnceOnlyCore,
   params: CheckLockParams,
   options: CheckLockOptions = {},
 ): ApiPromise<CheckLockResult, Response | null> {
-  return new ApiPromise(run(transport, clientFailOpen, params, options));
+  return new ApiPromise(
+    (async () => {
+      const { transport, failOpen } = stateOf(client);
+      return run(transport, failOpen, params, options);
+    })(),
+  );
 }
 
 async function run(
@@ -85,16 +103,18 @@ async function run(
   clientFailOpen: boolean,
   params: CheckLockParams,
   options: CheckLockOptions,
-): Promise<WithResponse<CheckLockResult, Response | null>> {
+): Promise<Answered<CheckLockResult, Response | null>> {
   const body = checkLockBody(params);
-  const { failOpen = clientFailOpen, ...requestOptions } = options;
+  const { failOpen: callFailOpen, ...requestOptions } = checkObject('options', options);
+  const failOpen = optional('options.failOpen', callFailOpen, checkBoolean) ?? clientFailOpen;
 
   try {
     const answer = await transport.request(
       { method: 'POST', path: '/v1/check-lock', body, retry: 'replay', acceptStatuses: [409] },
       requestOptions,
     );
-    const status = statusOf(answer.response, answer.data, answer.request_id);
+    const { incoming } = answer;
+    const status = statusOf(incoming, answer.data, answer.request_id);
     const data = answer.data as Record<string, unknown>;
     const duplicate = status === 'duplicate';
     const result: CheckLockResult = {
@@ -103,12 +123,12 @@ async function run(
       status,
       key: typeof data.key === 'string' ? data.key : body.key,
       ttl: typeof data.ttl === 'number' ? data.ttl : (body.ttl ?? null),
-      first_seen_at: firstSeenAt(answer.response.status, data),
+      first_seen_at: firstSeenAt(incoming.status, data),
       request_id: answer.request_id,
       ambiguousDuplicate: duplicate && answer.retriedAfterUnknownOutcome,
       failedOpen: null,
     };
-    return { data: result, response: answer.response, request_id: answer.request_id };
+    return { data: result, response: incoming.response, request_id: answer.request_id };
   } catch (error) {
     const reason = failOpen ? failOpenReason(error) : null;
     if (reason === null) throw error;
@@ -131,7 +151,7 @@ async function run(
       ambiguousDuplicate: false,
       failedOpen: { reason, error: failure },
     };
-    return { data: result, response: null, request_id: failure.request_id };
+    return { data: result, response: () => null, request_id: failure.request_id };
   }
 }
 
@@ -155,20 +175,19 @@ function checkLockBody(params: CheckLockParams) {
  * Locked or duplicate: a 409 is a duplicate (the server's 409 mode); otherwise the body's
  * `status`, else the `X-OnceOnly-Status` header, else the body's `success`.
  */
-function statusOf(response: Response, data: unknown, requestId: string): CheckLockStatus {
-  if (response.status === 409) return 'duplicate';
+function statusOf(incoming: Incoming, data: unknown, requestId: string): CheckLockStatus {
+  if (incoming.status === 409) return 'duplicate';
 
   const body = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-  for (const candidate of [body.status, response.headers.get('X-OnceOnly-Status')]) {
+  for (const candidate of [body.status, incoming.header('X-OnceOnly-Status')]) {
     const value = typeof candidate === 'string' ? candidate.toLowerCase() : undefined;
     if (value && CHECK_LOCK_STATUSES.includes(value)) return value as CheckLockStatus;
   }
   if (typeof body.success === 'boolean') return body.success ? 'locked' : 'duplicate';
 
-  const info = { status: response.status, headers: response.headers, request_id: requestId };
   throw new InvalidResponseError(
     'The check-lock answer says neither locked nor duplicate',
-    info,
+    responseInfo(incoming, requestId),
     JSON.stringify(data),
   );
 }

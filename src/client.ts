@@ -6,26 +6,21 @@ import {
   type CheckLockResult,
   checkLock,
 } from './check-lock.js';
+import { type ClientOptions, OnceOnlyCore, stateOf } from './core.js';
 import { InvalidInputError, InvalidResponseError } from './errors.js';
 import { Governance } from './governance.js';
 import { call } from './internal/call.js';
-import { readEnv } from './internal/env.js';
-import { isLogLevel, Log, type Logger, type LogLevel } from './internal/log.js';
-import { DEFAULT_RETRY_POLICY } from './internal/retry.js';
-import { type FetchLike, type RequestOptions, Transport } from './internal/transport.js';
-import { DEFAULT_BASE_URL, serverRoot } from './internal/url.js';
+import { type RequestOptions, responseInfo, type Transport } from './internal/transport.js';
 import {
   checkBoolean,
   checkDay,
   checkId,
   checkInteger,
   checkKnownKeys,
-  checkMaxRetries,
   checkNumber,
   checkObject,
   checkOneOf,
   checkString,
-  checkTimeoutMs,
   compact,
   LIMITS,
   limitIn,
@@ -45,58 +40,9 @@ import type {
   UsageAll,
   UsageKind,
 } from './types.js';
-import { VERSION } from './version.js';
 
-export interface ClientOptions {
-  /** The API key (`once_live_...`). Default: the `ONCEONLY_API_KEY` environment variable. */
-  apiKey?: string | undefined;
-  /**
-   * The API's address, with or without `/v1` and a trailing slash. Default: the
-   * `ONCEONLY_BASE_URL` environment variable, else `https://api.onceonly.tech/v1`.
-   */
-  baseUrl?: string | undefined;
-  /** Time limit of each attempt in milliseconds, reading the response included. Default 10000. */
-  timeoutMs?: number | undefined;
-  /** How many times a failed attempt may be repeated, when that is safe. Default 2. */
-  maxRetries?: number | undefined;
-  /**
-   * When the server cannot be reached or fails (timeout, connection error, 5xx after retries),
-   * let `checkLock` answer `locked` (marked `failedOpen`) instead of throwing. Default `false`:
-   * during an outage a duplicate side effect must not run. Never applies to 4xx answers.
-   */
-  failOpen?: boolean | undefined;
-  /** The `fetch` to use. Default: the global `fetch`, looked up at each request. */
-  fetch?: FetchLike | undefined;
-  /** Where log lines go. Default: `console`. */
-  logger?: Logger | undefined;
-  /**
-   * `off`, `error`, `warn`, `info` or `debug`. Default: the `ONCEONLY_LOG` environment
-   * variable, else `warn` when a `logger` is given, else `off`.
-   */
-  logLevel?: LogLevel | undefined;
-  /** Headers sent with every request. */
-  defaultHeaders?: Record<string, string> | undefined;
-  /**
-   * The `User-Agent` header. Default `onceonly-sdk/<version>`; `null` sends none. Never sent
-   * from browsers, which refuse to set it.
-   */
-  userAgent?: string | null | undefined;
-}
+export type { ClientOptions };
 
-const CLIENT_OPTION_KEYS = [
-  'apiKey',
-  'baseUrl',
-  'timeoutMs',
-  'maxRetries',
-  'failOpen',
-  'fetch',
-  'logger',
-  'logLevel',
-  'defaultHeaders',
-  'userAgent',
-] as const satisfies readonly (keyof ClientOptions)[];
-const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_MAX_RETRIES = 2;
 const USAGE_KINDS: readonly UsageKind[] = ['make', 'ai'];
 const NOTIFICATION_KEYS = [
   'email_notifications_enabled',
@@ -109,61 +55,20 @@ const NOTIFICATION_KEYS = [
  * account and run timelines. Every API method returns an `ApiPromise`: await it for the result,
  * or call `.withResponse()` for the raw `Response` as well.
  */
-export class OnceOnly {
-  /** The API's address as used: the server root followed by `/v1`. */
-  readonly baseUrl: string;
+export class OnceOnly extends OnceOnlyCore {
   /** Policies, tools, the kill switch, agent logs and metrics. */
   readonly gov: Governance;
   /** Leases, keyed runs with polling, governed tool calls and `runFn`. */
   readonly ai: Ai;
 
   readonly #transport: Transport;
-  readonly #failOpen: boolean;
 
   constructor(options: ClientOptions = {}) {
-    checkKnownKeys('options', checkObject('options', options), CLIENT_OPTION_KEYS);
-    const apiKey = checkApiKey(options.apiKey ?? readEnv('ONCEONLY_API_KEY'));
-    if (options.defaultHeaders && hasHeader(options.defaultHeaders, 'X-Request-Id')) {
-      throw new InvalidInputError(
-        'defaultHeaders.X-Request-Id',
-        'would give every call the same id; a server that replays by id would answer a new ' +
-          'call with an old outcome. Give it per call in `options.headers` if you must',
-      );
-    }
-    if (options.fetch === undefined && typeof globalThis.fetch !== 'function') {
-      throw new InvalidInputError('fetch', 'is required: this runtime has no global fetch');
-    }
-    if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
-      throw new InvalidInputError('logLevel', 'must be one of off, error, warn, info, debug');
-    }
-
-    const timeoutMs = checkTimeoutMs('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const maxRetries = checkMaxRetries('maxRetries', options.maxRetries ?? DEFAULT_MAX_RETRIES);
-    const root = serverRoot(options.baseUrl ?? readEnv('ONCEONLY_BASE_URL') ?? DEFAULT_BASE_URL);
-    const log = new Log({
-      ...(options.logger && { logger: options.logger }),
-      ...(options.logLevel && { level: options.logLevel }),
-      secrets: [apiKey],
-    });
-    this.baseUrl = `${root}/v1`;
-    this.#failOpen = options.failOpen ?? false;
-    this.#transport = new Transport({
-      apiKey,
-      root,
-      timeoutMs,
-      maxRetries,
-      fetch: options.fetch,
-      defaultHeaders: options.defaultHeaders ?? {},
-      userAgent: inBrowser()
-        ? null
-        : options.userAgent === undefined
-          ? `onceonly-sdk/${VERSION}`
-          : options.userAgent,
-      retryPolicy: DEFAULT_RETRY_POLICY,
-      log,
-    });
-    this.gov = new Governance(this.#transport);
-    this.ai = new Ai(this.#transport);
+    super(options);
+    const { transport } = stateOf(this);
+    this.#transport = transport;
+    this.gov = new Governance(transport);
+    this.ai = new Ai(transport);
   }
 
   /**
@@ -180,7 +85,7 @@ export class OnceOnly {
     params: CheckLockParams,
     options?: CheckLockOptions,
   ): ApiPromise<CheckLockResult, Response | null> {
-    return checkLock(this.#transport, this.#failOpen, params, options);
+    return checkLock(this, params, options);
   }
 
   /** The account the API key belongs to. */
@@ -296,11 +201,7 @@ export class OnceOnly {
       (data, answer) => {
         const events = (data as { data?: unknown } | null)?.data;
         if (Array.isArray(events)) return events as AccountEvent[];
-        const info = {
-          status: answer.response.status,
-          headers: answer.response.headers,
-          request_id: answer.request_id,
-        };
+        const info = responseInfo(answer.incoming, answer.request_id);
         throw new InvalidResponseError('The events answer has no `data` list', info, '');
       },
     );
@@ -379,31 +280,6 @@ export class OnceOnly {
   }
 }
 
-function checkApiKey(apiKey: unknown): string {
-  if (typeof apiKey !== 'string' || apiKey.trim() === '') {
-    throw new InvalidInputError(
-      'apiKey',
-      'is required: pass it as `apiKey` or set the ONCEONLY_API_KEY environment variable',
-    );
-  }
-  // It goes into a header: a stray newline or space (from a copied .env line) would make every
-  // request fail later, with the key in the runtime's error message.
-  if (!/^[!-~]+$/.test(apiKey)) {
-    throw new InvalidInputError('apiKey', 'must be visible ASCII characters only (no spaces)');
-  }
-  return apiKey;
-}
-
-function hasHeader(headers: Record<string, string>, name: string): boolean {
-  return Object.keys(headers).some((key) => key.toLowerCase() === name.toLowerCase());
-}
-
 function checkOffset(field: string, value: unknown): number {
   return checkInteger(field, value, { min: 0 });
-}
-
-// Browsers refuse to set `User-Agent` (some throw, some drop it silently).
-function inBrowser(): boolean {
-  const scope = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
-  return scope.document !== undefined || scope.WorkerGlobalScope !== undefined;
 }

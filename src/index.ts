@@ -1,12 +1,14 @@
 export { Ai, type RunKeyParams, type RunToolParams } from './ai.js';
 export { ApiPromise, type WithResponse } from './api-promise.js';
-export type {
-  CheckLockOptions,
-  CheckLockParams,
-  CheckLockResult,
-  FailOpenReason,
+export {
+  type CheckLockOptions,
+  type CheckLockParams,
+  type CheckLockResult,
+  checkLock,
+  type FailOpenReason,
 } from './check-lock.js';
-export { type ClientOptions, OnceOnly } from './client.js';
+export { OnceOnly } from './client.js';
+export { type ClientOptions, OnceOnlyCore } from './core.js';
 export {
   AbortError,
   ApiError,

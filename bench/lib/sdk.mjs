@@ -17,7 +17,7 @@ export function sdkSource() {
 
 /** True when this checkout has a Node transport to measure. */
 export function hasNodeTransport(source) {
-  return source.kind === 'dist' || existsSync(join(ROOT, 'src/node/http-fetch.ts'));
+  return source.kind === 'dist' || existsSync(join(ROOT, 'src/node/http-send.ts'));
 }
 
 /**
@@ -40,7 +40,7 @@ export async function sdkClient(source, kind, options) {
   if (source.kind === 'dist') {
     return { client: new OnceOnly(options), transport: 'SDK -> its Node default (node:http)' };
   }
-  const { nodeHttpFetch } = await import(join(ROOT, 'src/node/http-fetch.ts'));
+  const { nodeHttpFetch } = await import(join(ROOT, 'src/node/http-send.ts'));
   return {
     client: new OnceOnly({ fetch: nodeHttpFetch, ...options }),
     transport: 'SDK -> nodeHttpFetch (node:http)',

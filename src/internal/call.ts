@@ -15,7 +15,7 @@ export function call<T>(
   const result = (async () => {
     const answer = await transport.request(build(), options);
     const data = select(answer.data, answer);
-    return { data, response: answer.response, request_id: answer.request_id };
+    return { data, response: answer.incoming.response, request_id: answer.request_id };
   })();
   return new ApiPromise(result);
 }

@@ -9,9 +9,9 @@ import {
   InvalidResponseError,
   TimeoutError,
 } from '../errors.js';
-// The package build swaps this module per runtime (see the file).
-import { defaultFetch } from './default-fetch.js';
 import type { Log } from './log.js';
+// The package build swaps this module per runtime (see the file).
+import { platformSend } from './platform-send.js';
 import { redactJson, redactText } from './redact.js';
 import { newRequestId } from './request-id.js';
 import {
@@ -21,6 +21,7 @@ import {
   type RetryMode,
   type RetryPolicy,
 } from './retry.js';
+import { type FetchLike, type Incoming, type Outgoing, sendWithFetch } from './send.js';
 import { sleep } from './sleep.js';
 import { type PathParams, type QueryParams, requestUrl } from './url.js';
 import {
@@ -45,7 +46,7 @@ export interface RequestOptions {
   headers?: Record<string, string> | undefined;
 }
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike };
 
 export interface TransportConfig {
   apiKey: string;
@@ -53,6 +54,7 @@ export interface TransportConfig {
   timeoutMs: number;
   maxRetries: number;
   fetch: FetchLike | undefined;
+  /** Checked, with names in lower case (see `checkHeaders`). */
   defaultHeaders: Record<string, string>;
   userAgent: string | null;
   retryPolicy: RetryPolicy;
@@ -77,7 +79,8 @@ export interface ApiRequest {
 export interface ApiResponse {
   /** The parsed JSON body. */
   data: unknown;
-  response: Response;
+  /** The response, its body read. */
+  incoming: Incoming;
   /** The response's `X-Request-Id`, else the id this call sent. */
   request_id: string;
   /**
@@ -90,8 +93,7 @@ export interface ApiResponse {
 /** One logical call: what every attempt sends, and how it is logged. */
 interface Call {
   req: ApiRequest;
-  url: string;
-  init: RequestInit;
+  outgoing: Outgoing;
   /** `METHOD /path?query`, for log lines. */
   label: string;
   requestId: string;
@@ -126,11 +128,10 @@ export class Transport {
     const headers = this.#headers(body !== undefined, options.headers);
     const call: Call = {
       req,
-      url,
       // A string body can be sent again as it is, so every attempt gets the full body.
-      init: { method: req.method, headers, body: body ?? null },
+      outgoing: { method: req.method, url, headers, body: body ?? null },
       label: `${req.method} ${url.slice(config.root.length)}`,
-      requestId: headers.get('X-Request-Id') as string,
+      requestId: headers['x-request-id'] as string,
       secrets: [config.apiKey, ...(req.secrets ?? [])],
       timeoutMs: checkTimeoutMs('timeoutMs', options.timeoutMs ?? config.timeoutMs),
       attempts: maxRetries + 1,
@@ -140,7 +141,7 @@ export class Transport {
 
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#tryOnce(call, attempt);
-      if ('response' in outcome) return { ...outcome, retriedAfterUnknownOutcome };
+      if ('incoming' in outcome) return { ...outcome, retriedAfterUnknownOutcome };
 
       const { failure, retryAfterMs } = outcome;
       const delayMs = nextDelayMs(failure, retryAfterMs, req.retry, attempt, config.retryPolicy);
@@ -170,9 +171,9 @@ export class Transport {
   > {
     const { log } = this.#config;
     const started = Date.now();
-    let answer: { response: Response; text: string };
+    let incoming: Incoming;
     try {
-      answer = await this.#attempt(call);
+      incoming = await this.#attempt(call);
     } catch (error) {
       if (!(error instanceof ConnectionError)) throw error;
       error.request_id = call.requestId;
@@ -181,77 +182,74 @@ export class Transport {
       return { failure: error, retryAfterMs: null };
     }
 
-    const { response, text } = answer;
-    const requestId = response.headers.get('X-Request-Id') ?? call.requestId;
-    const at = progress(attempt, call.attempts, requestId);
-    log.debug(`${call.label} ${response.status} in ${Date.now() - started} ms ${at}`);
+    const { status, text } = incoming;
+    const requestId = incoming.header('X-Request-Id') ?? call.requestId;
+    if (log.enabled('debug')) {
+      const at = progress(attempt, call.attempts, requestId);
+      log.debug(`${call.label} ${status} in ${Date.now() - started} ms ${at}`);
+    }
 
-    const info = { status: response.status, headers: response.headers, request_id: requestId };
-    if (response.ok || call.req.acceptStatuses?.includes(response.status)) {
-      return { data: parseSuccessBody(text, info, call.secrets), response, request_id: requestId };
+    if ((status >= 200 && status < 300) || call.req.acceptStatuses?.includes(status)) {
+      const data = parseSuccessBody(incoming, requestId, call.secrets);
+      return { data, incoming, request_id: requestId };
     }
     const errorBody = redactJson(parseErrorBody(text), call.secrets);
-    const retryAfterMs = parseRetryAfterMs(response.headers.get('Retry-After'));
+    const retryAfterMs = parseRetryAfterMs(incoming.header('Retry-After'));
+    const info = responseInfo(incoming, requestId);
     const failure = apiErrorFor(info, errorDetailOf(errorBody), errorBody, retryAfterMs);
     return { failure, retryAfterMs };
   }
 
   /**
-   * One attempt: the request and the whole body read under one timeout. The caller's signal
-   * and the timeout both abort it; neither the timer nor the listener outlives it.
+   * One attempt: the request and the whole body read under one timeout, which the caller's
+   * signal can cut short. A connection failure becomes a `ConnectionError`.
    */
-  async #attempt(call: Call): Promise<{ response: Response; text: string }> {
-    const { url, init, timeoutMs, signal, secrets } = call;
-    if (signal?.aborted) throw new AbortError({ cause: signal.reason });
-
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-
+  async #attempt(call: Call): Promise<Incoming> {
+    const { outgoing, timeoutMs, signal, secrets } = call;
+    const limits = { timeoutMs, signal };
     try {
-      // Calling through a local keeps `fetch` from being invoked with the transport as `this`,
-      // which browsers refuse ("Illegal invocation"). The default is looked up per call so that
-      // a global fetch replaced after the client was made (a test's mock) is used.
-      const fetchFn = this.#config.fetch ?? defaultFetch();
-      const request = fetchFn(url, { ...init, signal: controller.signal });
-      const response = await untilAborted(request, controller.signal);
-      const text = await untilAborted(response.text(), controller.signal);
-      return { response, text };
+      // The runtime's way is decided per request, so that a global `fetch` replaced after the
+      // client was made (a test's mock) is used.
+      const fetchFn = this.#config.fetch;
+      const send = fetchFn === undefined ? platformSend() : undefined;
+      if (send) return await send(outgoing, limits);
+      return await sendWithFetch(fetchFn ?? globalThis.fetch, outgoing, limits);
     } catch (error) {
       if (signal?.aborted) throw new AbortError({ cause: signal.reason });
-      if (timedOut) throw new TimeoutError(timeoutMs);
-      // A fetch's own error may quote the request, headers and body included: keep secrets out
-      // of the message, and of the cause too, which loggers print with the error.
+      if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
+        throw new TimeoutError(timeoutMs);
+      }
+      // A network's own error may quote the request, headers and body included: keep secrets
+      // out of the message, and of the cause too, which loggers print with the error.
       const described = describe(error);
       const reason = redactText(described, secrets);
       const cause = reason === described ? error : new Error(reason);
-      throw new ConnectionError(`Connection error on ${init.method} ${url}: ${reason}`, {
-        cause,
-      });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      throw new ConnectionError(
+        `Connection error on ${outgoing.method} ${outgoing.url}: ${reason}`,
+        {
+          cause,
+        },
+      );
     }
   }
 
-  #headers(hasBody: boolean, callHeaders: Record<string, string> | undefined): Headers {
+  #headers(
+    hasBody: boolean,
+    callHeaders: Record<string, string> | undefined,
+  ): Record<string, string> {
     const { apiKey, defaultHeaders, userAgent } = this.#config;
-    const headers = new Headers({ Accept: 'application/json' });
-    if (hasBody) headers.set('Content-Type', 'application/json');
-    if (userAgent !== null) headers.set('User-Agent', userAgent);
-    setHeaders(headers, 'defaultHeaders', defaultHeaders);
-    setHeaders(headers, 'options.headers', callHeaders ?? {});
-    headers.set('Authorization', `Bearer ${apiKey}`);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (hasBody) headers['content-type'] = 'application/json';
+    if (userAgent !== null) headers['user-agent'] = userAgent;
+    Object.assign(headers, defaultHeaders);
+    if (callHeaders !== undefined)
+      Object.assign(headers, checkHeaders('options.headers', callHeaders));
+    headers.authorization = `Bearer ${apiKey}`;
 
     // One id per logical call, the same on every attempt: the spec's replay rule. A caller's
     // own id must fit the spec, or a replaying server would refuse or misread it.
-    const given = headers.get('X-Request-Id');
-    if (given === null) headers.set('X-Request-Id', newRequestId());
+    const given = headers['x-request-id'];
+    if (given === undefined) headers['x-request-id'] = newRequestId();
     else if (!REQUEST_ID_PATTERN.test(given)) {
       throw new InvalidInputError('X-Request-Id', 'must be 1 to 128 visible ASCII characters');
     }
@@ -261,31 +259,27 @@ export class Transport {
 
 const REQUEST_ID_PATTERN = /^[!-~]{1,128}$/;
 
-/** Sets each header, refusing (without echoing the value, which may be secret) invalid ones. */
-function setHeaders(headers: Headers, field: string, values: Record<string, string>): void {
-  for (const [name, value] of Object.entries(values)) {
-    try {
-      headers.set(name, value);
-    } catch {
-      throw new InvalidInputError(`${field}.${name}`, 'is not a valid header name or value');
-    }
-  }
-}
+// RFC 9110: a header name is a token; a value has no control characters but tab, and its
+// surrounding white space is not part of it.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
- * `promise`, or a rejection as soon as `signal` aborts. A `fetch` that ignores its signal (some
- * polyfills and mocks), or a body stream that stalls, cannot hold the call past its timeout.
+ * The headers with their names in lower case and values trimmed, as `Headers` would hold them.
+ * An invalid one is refused without echoing its value, which may be a secret.
  */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal) {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
+export function checkHeaders(
+  field: string,
+  values: Record<string, string>,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(checkObject(field, values))) {
+    if (!HEADER_NAME.test(name) || typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      throw new InvalidInputError(`${field}.${name}`, 'is not a valid header name or value');
+    }
+    headers[name.toLowerCase()] = value.trim();
   }
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
-  });
+  return headers;
 }
 
 /** The end of a log line: which attempt, and the request id that ties the attempts together. */
@@ -301,17 +295,24 @@ function serializeBody(body: unknown): string {
   }
 }
 
+/** What an error says of the response it came from. */
+export function responseInfo(incoming: Incoming, requestId: string | null) {
+  return { status: incoming.status, headers: incoming.response().headers, request_id: requestId };
+}
+
 function parseSuccessBody(
-  text: string,
-  info: { status: number; headers: Headers; request_id: string },
+  incoming: Incoming,
+  requestId: string,
   secrets: readonly string[],
 ): unknown {
-  if (text.trim() === '') {
-    throw new InvalidResponseError('The response body is empty, expected JSON', info, text);
-  }
+  const { text } = incoming;
   try {
     return JSON.parse(text);
   } catch (error) {
+    const info = responseInfo(incoming, requestId);
+    if (text.trim() === '') {
+      throw new InvalidResponseError('The response body is empty, expected JSON', info, text);
+    }
     const body = redactText(text, secrets);
     throw new InvalidResponseError('The response body is not valid JSON', info, body, {
       cause: error,

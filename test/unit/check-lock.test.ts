@@ -5,11 +5,13 @@ import {
   AuthenticationError,
   type ClientOptions,
   ConnectionError,
+  checkLock,
   InternalServerError,
   InvalidInputError,
   InvalidResponseError,
   type Logger,
   OnceOnly,
+  OnceOnlyCore,
   OverLimitError,
   PermissionDeniedError,
   RateLimitError,
@@ -645,5 +647,61 @@ describe('checkLock sends exactly {key, ttl?, metadata?}', () => {
     expect(fetch.calls.map((request) => request.body)).toEqual([]);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).field).toContain('tll');
+  });
+});
+
+describe('checkLock(client, params): the same call for a client without methods', () => {
+  function coreWith(fetch: RecordingFetch, options: ClientOptions = {}): OnceOnlyCore {
+    return new OnceOnlyCore({
+      apiKey: 'once_live_unit_key',
+      baseUrl: 'https://api.test',
+      fetch,
+      ...options,
+    });
+  }
+
+  it('claims a key with an OnceOnlyCore, as the method does', async () => {
+    const fetch = recordingFetch(echoing(200, LOCKED), echoing(200, DUPLICATE));
+    const core = coreWith(fetch);
+
+    const first = await settle(checkLock(core, { key: 'order:1', ttl: 60 }));
+    const second = await settle(checkLock(core, { key: 'order:1', ttl: 60 }));
+
+    expect(first).toMatchObject({ locked: true, duplicate: false, status: 'locked' });
+    expect(second).toMatchObject({ locked: false, duplicate: true, status: 'duplicate' });
+    expect(second.first_seen_at).toBe(DUPLICATE.first_seen_at);
+    expect(fetch.calls.map((call) => [call.method, String(call.url), call.body])).toEqual([
+      ['POST', 'https://api.test/v1/check-lock', '{"key":"order:1","ttl":60}'],
+      ['POST', 'https://api.test/v1/check-lock', '{"key":"order:1","ttl":60}'],
+    ]);
+  });
+
+  it('works with an OnceOnly client too, which is an OnceOnlyCore', async () => {
+    const client = clientWith(recordingFetch(echoing(200, LOCKED)));
+    expect(client).toBeInstanceOf(OnceOnlyCore);
+    expect(await settle(checkLock(client, { key: 'order:1' }))).toMatchObject({ locked: true });
+  });
+
+  it('follows the client’s failOpen, and the call’s over it', async () => {
+    const outage = () => recordingFetch(networkError('ECONNRESET'));
+    const open = coreWith(outage(), { failOpen: true, maxRetries: 0 });
+    const closed = coreWith(outage(), { maxRetries: 0 });
+
+    expect((await settle(checkLock(open, { key: 'k' }))).failedOpen?.reason).toBe(
+      'connection_error',
+    );
+    expect(await failure(checkLock(closed, { key: 'k' }))).toBeInstanceOf(ConnectionError);
+    expect((await settle(checkLock(closed, { key: 'k' }, { failOpen: true }))).locked).toBe(true);
+  });
+
+  it('refuses what is not a client, and a failOpen that is not a boolean', async () => {
+    const fetch = recordingFetch(echoing(200, LOCKED));
+    const notClient = { checkLock: () => undefined } as unknown as OnceOnlyCore;
+
+    expect(await failure(checkLock(notClient, { key: 'k' }))).toMatchObject({ field: 'client' });
+    expect(() => coreWith(fetch, { failOpen: 'yes' as never })).toThrow(InvalidInputError);
+    const error = await failure(checkLock(coreWith(fetch), { key: 'k' }, { failOpen: 1 as never }));
+    expect(error).toMatchObject({ field: 'options.failOpen' });
+    expect(fetch.calls).toHaveLength(0);
   });
 });

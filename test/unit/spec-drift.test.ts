@@ -294,7 +294,12 @@ async function requestOf(call: (client: OnceOnly) => unknown): Promise<ApiReques
     requests.push(req);
     const answer: ApiResponse = {
       data: { status: 'locked', data: [] },
-      response: new Response('{}', { status: 200 }),
+      incoming: {
+        status: 200,
+        header: () => null,
+        text: '{}',
+        response: () => new Response('{}', { status: 200 }),
+      },
       request_id: 'req_spy',
       retriedAfterUnknownOutcome: false,
     };

@@ -1,0 +1,89 @@
+/** One attempt of a request, as the transport hands it to the network. */
+export interface Outgoing {
+  method: string;
+  url: string;
+  /** Names in lower case. */
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/** What an attempt may take: `timeoutMs` for the whole of it, and the caller's signal. */
+export interface Limits {
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/** A response whose body has been read to its end. */
+export interface Incoming {
+  status: number;
+  /** A response header, or `null`. */
+  header(name: string): string | null;
+  text: string;
+  /** The response as a Web `Response`, body included (made when first asked for). */
+  response(): Response;
+}
+
+/**
+ * Sends one attempt and reads the whole response body, all within `limits.timeoutMs`. When the
+ * time runs out it rejects with a `DOMException` named `TimeoutError` (as `AbortSignal.timeout`
+ * does), when the caller's signal aborts with the signal's reason, and when the connection fails
+ * with the network's own error. No timer or listener outlives it.
+ */
+export type Send = (request: Outgoing, limits: Limits) => Promise<Incoming>;
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** The rejection of a `Send` whose time ran out. */
+export function timeoutException(timeoutMs: number): DOMException {
+  return new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError');
+}
+
+/** A `Send` over a `fetch`: any runtime's, or one the caller gave. */
+export async function sendWithFetch(
+  fetchFn: FetchLike,
+  { method, url, headers, body }: Outgoing,
+  { timeoutMs, signal }: Limits,
+): Promise<Incoming> {
+  if (signal?.aborted) throw signal.reason;
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(timeoutException(timeoutMs)), timeoutMs);
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    // Called as a plain function: browsers refuse a `fetch` invoked with another `this`
+    // ("Illegal invocation").
+    const request = fetchFn(url, { method, headers, body, signal: controller.signal });
+    const response = await untilAborted(request, controller.signal);
+    const text = await untilAborted(response.text(), controller.signal);
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name),
+      text,
+      response: () => response,
+    };
+  } catch (error) {
+    // A fetch rejects an abort with an error of its own; what aborted it is the reason.
+    throw controller.signal.aborted ? controller.signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * `promise`, or a rejection as soon as `signal` aborts. A `fetch` that ignores its signal (some
+ * polyfills and mocks), or a body stream that stalls, cannot hold the call past its timeout.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal) {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
