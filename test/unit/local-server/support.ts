@@ -198,14 +198,16 @@ export async function settle<T>(promise: Promise<T>, stepMs = 250, maxSteps = 40
 
 /**
  * Waits, without moving fake time, until `condition` holds: real I/O (WebCrypto) completes in
- * the meantime. Fails after `maxTurns` turns of the event loop.
+ * the meantime. Fails after `maxRealMs` of real time, a bound for a machine under load rather
+ * than a measure of speed (`performance` is not faked).
  */
-export async function until(condition: () => boolean, maxTurns = 1_000): Promise<void> {
-  for (let turn = 0; turn < maxTurns; turn++) {
+export async function until(condition: () => boolean, maxRealMs = 10_000): Promise<void> {
+  const deadline = performance.now() + maxRealMs;
+  while (performance.now() < deadline) {
     if (condition()) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
-  throw new Error(`the condition did not hold within ${maxTurns} turns of the event loop`);
+  if (!condition()) throw new Error(`the condition did not hold within ${maxRealMs} ms`);
 }
 
 /** A tool `fetch` that records each call and answers with `reply`. */
