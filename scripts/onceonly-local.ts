@@ -8,6 +8,7 @@
 // It prints the base URL and the key to use, and stops on Ctrl+C (SIGINT) or SIGTERM. State is
 // in memory and lost when it stops. Registered tools are called with the global `fetch`.
 
+import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -66,7 +67,7 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-const USAGE = `Usage: npm run local -- [options]
+const USAGE = `Usage: onceonly-local [options]   (in the SDK's repository: npm run local -- [options])
 
   --port <n>                    TCP port, 0 for a free one (default 8080)
   --host <address>              address to listen on (default 127.0.0.1)
@@ -149,9 +150,20 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// Run as a command, not imported: the script given to Node is this file, reached directly or,
+// as an installed package's command, through the symlink npm made for it.
+if (isEntry(process.argv[1])) {
   main().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
   });
+}
+
+function isEntry(script: string | undefined): boolean {
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
 }
