@@ -67,6 +67,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The package as users install it: dist/ packed by `npm pack` once, by the global setup,
+        // and installed into a fresh project outside the repository, where Node imports and
+        // requires it, tsc checks its types and its command runs. `npm test` builds dist/ first.
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/package/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -2,14 +2,15 @@
 // echo tool behind it, the checks on a scenario's outcome, and runtime binaries that are
 // required in CI and may be missing elsewhere.
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { type RunningLocalServer, serveLocal } from '../../scripts/onceonly-local.js';
 import { verifyToolSignature } from '../../src/index.js';
+import type { Finished } from '../support/run.js';
 import { ECHO_TOOL, type Outcome } from './scenario.js';
+
+export { type Finished, run } from '../support/run.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const API_KEY = 'once_live_runtime_smoke';
@@ -100,36 +101,6 @@ export function findBinary(name: string, file: string): { path: string } | { mis
   if (process.env.CI === 'true') throw new Error(`${missing}; CI must provide it`);
   console.warn(`[runtimes] skipping ${name}: ${missing}`);
   return { missing };
-}
-
-export interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to its end; past `timeoutMs` it is killed, so a hung runtime fails fast. */
-export async function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; timeoutMs: number },
-): Promise<Finished> {
-  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-  try {
-    const [code] = await once(child, 'close');
-    return { code: code as number | null, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The outcome a command printed as its last JSON line, or an error that shows its output. */

@@ -1,0 +1,13 @@
+// The CommonJS entries of the installed package, as `require` in Node loads them: a
+// check-lock claims a key and the second one on it is a duplicate, and a missing API key is
+// refused with an error that is an `InvalidInputError` and an `OnceOnlyError`.
+
+import { describe, it } from 'vitest';
+import { expectEntryOutcome, printedJson, runInProject } from './support.js';
+
+describe('the package from CommonJS', () => {
+  it('requires onceonly-sdk and onceonly-sdk/testing, locks, then sees a duplicate', async () => {
+    const finished = await runInProject(process.execPath, ['cjs.cjs']);
+    expectEntryOutcome(printedJson(finished), 'package:cjs');
+  });
+});
