@@ -1,6 +1,7 @@
 // Bundles the smoke scenario once per run, for each runtime, with esbuild from the package's
-// entry: the built package through its `exports` map once there is one, else `src/index.ts`.
-// Browser and worker bundles get the `browser`/`worker` conditions and never `node`.
+// entry: the built package through its `exports` and `imports` maps once there is one, else
+// `src/index.ts`. Each bundle resolves the package with its runtime's conditions, so Node's
+// gets the `node:http` transport, and browser and worker bundles never the `node` condition.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import type { TestProject } from 'vitest/node';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRIES = path.join(ROOT, 'test/runtimes/entries');
 
-export type BundleName = 'deno' | 'bun' | 'browser' | 'worker';
+export type BundleName = 'node' | 'deno' | 'bun' | 'browser' | 'worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,22 +25,29 @@ declare module 'vitest' {
 
 /** Which conditions each runtime resolves a package's `exports` with. */
 const TARGETS: Record<BundleName, BuildOptions> = {
+  node: { entryPoints: [`${ENTRIES}/cli.ts`], platform: 'node', conditions: ['node'] },
   deno: { entryPoints: [`${ENTRIES}/cli.ts`], conditions: ['deno', 'node'] },
   bun: { entryPoints: [`${ENTRIES}/cli.ts`], conditions: ['bun', 'node'] },
   browser: { entryPoints: [`${ENTRIES}/browser.ts`], platform: 'browser', format: 'iife' },
   worker: { entryPoints: [`${ENTRIES}/worker.ts`], conditions: ['workerd', 'worker', 'browser'] },
 };
 
-/** The package itself when it is built, else its source. */
-function sdkAlias(): Record<string, string> {
+/**
+ * The package itself when it is built, else its source. The repository's tsconfig.json maps the
+ * package's name to its source (`paths`), which esbuild would follow too: it is left out, so
+ * that the name resolves through package.json's `exports` (the package referring to itself).
+ */
+function sdkResolution(): BuildOptions {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const built = pkg.exports?.['.'] !== undefined && existsSync(path.join(ROOT, 'dist'));
-  return built ? {} : { 'onceonly-sdk': path.join(ROOT, 'src/index.ts') };
+  return built
+    ? { tsconfigRaw: {} }
+    : { alias: { 'onceonly-sdk': path.join(ROOT, 'src/index.ts') } };
 }
 
 export default async function setup(project: TestProject) {
   const outdir = await mkdtemp(path.join(tmpdir(), 'onceonly-runtimes-'));
-  const alias = sdkAlias();
+  const resolution = sdkResolution();
   const bundles = {} as Record<BundleName, string>;
 
   await Promise.all(
@@ -51,9 +59,9 @@ export default async function setup(project: TestProject) {
         format: 'esm',
         mainFields: ['module', 'main'],
         target: 'es2022',
-        // Deno and Bun provide Node's modules; a browser or worker bundle must not need them.
-        external: name === 'deno' || name === 'bun' ? ['node:*'] : [],
-        alias,
+        // Node, Deno and Bun provide Node's modules; a browser or worker bundle must not need them.
+        external: name === 'browser' || name === 'worker' ? [] : ['node:*'],
+        ...resolution,
         absWorkingDir: ROOT,
         logLevel: 'error',
         ...target,

@@ -1,9 +1,18 @@
-// Node: the scenario runs in the test's own process, against the SDK's source.
+// Node: the command-line bundle, built from the package with Node's conditions, runs in a
+// Node process of its own. It sends through the package's Node transport (node:http), as an
+// application on Node does.
 
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import * as sdk from '../../src/index.js';
-import { runScenario } from './scenario.js';
-import { API_KEY, expectOutcome, type SmokeServer, startServer } from './support.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  API_KEY,
+  expectOutcome,
+  parseOutcome,
+  run,
+  type SmokeServer,
+  startServer,
+} from './support.js';
 
 describe('Node', () => {
   let server: SmokeServer;
@@ -12,12 +21,17 @@ describe('Node', () => {
   });
   afterAll(() => server?.close());
 
+  it('has a bundle with the node:http transport', () => {
+    const bundle = readFileSync(inject('runtimeBundles').node, 'utf8');
+    expect(bundle).toMatch(/import\(["']node:http["']\)/);
+  });
+
   it(`runs the smoke scenario (Node ${process.versions.node})`, async () => {
-    const outcome = await runScenario(sdk, {
-      baseUrl: server.url,
-      apiKey: API_KEY,
-      runtime: 'node',
+    const bundle = inject('runtimeBundles').node;
+    const finished = await run(process.execPath, [bundle, server.url, API_KEY, 'node'], {
+      cwd: path.dirname(bundle),
+      timeoutMs: 30_000,
     });
-    expectOutcome(outcome, server, 'node');
+    expectOutcome(parseOutcome(finished), server, 'node');
   });
 });

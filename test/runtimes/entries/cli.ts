@@ -1,4 +1,4 @@
-// Deno and Bun: `<runtime> run cli.mjs <baseUrl> <apiKey> <runtime>` prints the outcome as one
+// Node, Deno and Bun: `<runtime> run cli.mjs <baseUrl> <apiKey> <runtime>` prints the outcome as one
 // line of JSON. The input comes as arguments, so no environment permission is needed; a failure
 // rejects the top-level await, which exits non-zero with the error on stderr.
 
