@@ -38,6 +38,10 @@ export function timeoutException(timeoutMs: number): DOMException {
   return new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError');
 }
 
+// The runtime's own fetch, as it was when the SDK was loaded: it stops reading a body when its
+// signal aborts, as the Fetch standard says. Another fetch (a polyfill, a mock) may not.
+const runtimeFetch: unknown = globalThis.fetch;
+
 /** A `Send` over a `fetch`: any runtime's, or one the caller gave. */
 export async function sendWithFetch(
   fetchFn: FetchLike,
@@ -55,8 +59,10 @@ export async function sendWithFetch(
     // Called as a plain function: browsers refuse a `fetch` invoked with another `this`
     // ("Illegal invocation").
     const request = fetchFn(url, { method, headers, body, signal: controller.signal });
-    const response = await untilAborted(request, controller.signal);
-    const text = await untilAborted(response.text(), controller.signal);
+    const honoursSignal = fetchFn === runtimeFetch;
+    const response = await (honoursSignal ? request : untilAborted(request, controller.signal));
+    const reading = response.text();
+    const text = await (honoursSignal ? reading : untilAborted(reading, controller.signal));
     return {
       status: response.status,
       header: (name) => response.headers.get(name),
