@@ -32,9 +32,10 @@ export default defineConfig({
           globalSetup: contractSetup,
         },
       },
-      // Target 2 against any server: ONCEONLY_BASE_URL, run by `npm run test:contract`. Only
-      // defined when that server is named; `npm test` never selects it.
-      ...(process.env.ONCEONLY_BASE_URL
+      // Target 2 against any server: ONCEONLY_BASE_URL, run by `npm run test:contract`, which
+      // asks for it with ONCEONLY_CONTRACT_REMOTE. ONCEONLY_BASE_URL alone (set for the demo,
+      // say) never defines it, so `npm test` never writes to that server.
+      ...(process.env.ONCEONLY_CONTRACT_REMOTE === '1'
         ? [
             {
               test: {
@@ -47,7 +48,8 @@ export default defineConfig({
           ]
         : []),
       {
-        // The contract checks themselves catch a broken spec and a server that breaks it.
+        // The contract kit itself: it catches a broken spec, a server that breaks the spec, an
+        // SDK result that differs from the answer and a failed scenario, and cleans up.
         test: {
           name: 'contract-proofs',
           include: ['test/contract/proofs/**/*.test.ts'],

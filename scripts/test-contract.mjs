@@ -5,7 +5,9 @@
 //   ONCEONLY_BASE_URL=... ONCEONLY_API_KEY=... npm run test:contract
 //                                             your server through the validating proxy, alone
 //
-// Any further arguments go to vitest, e.g. a scenario file or `-t <test name>`.
+// Any further arguments go to vitest, e.g. a scenario file or `-t <test name>`. The project of
+// your server exists only when this script asks for it (ONCEONLY_CONTRACT_REMOTE=1), so a plain
+// `vitest run` or `npm test` never sends the scenarios to ONCEONLY_BASE_URL.
 
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -24,7 +26,8 @@ if (remote && !process.env.ONCEONLY_API_KEY) {
 
 const projects = remote ? ['contract-remote'] : ['contract', 'contract-local'];
 const args = ['run', ...projects.flatMap((name) => ['--project', name]), ...process.argv.slice(2)];
-const child = spawn(process.execPath, [VITEST, ...args], { stdio: 'inherit' });
+const env = remote ? { ...process.env, ONCEONLY_CONTRACT_REMOTE: '1' } : process.env;
+const child = spawn(process.execPath, [VITEST, ...args], { stdio: 'inherit', env });
 
 child.on('exit', (code, signal) => {
   if (signal) process.kill(process.pid, signal);

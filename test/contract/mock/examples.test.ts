@@ -197,12 +197,20 @@ function script(examples: Record<string, string[]>): (operationId: string) => st
 }
 
 describe('request shapes Prism must accept', () => {
-  const cases: { name: string; operationId: string; prefer: string; run: OperationCall }[] = [
+  const cases: {
+    name: string;
+    operationId: string;
+    prefer: string;
+    run: OperationCall;
+    /** What the request must carry beyond being valid: its JSON body, or its path. */
+    sends?: { body?: unknown; path?: string };
+  }[] = [
     {
       name: 'checkLock with `meta`, sent as `metadata`',
       operationId: 'checkLock',
       prefer: 'example=locked',
       run: (c, o) => c.checkLock({ key: 'k', meta: { a: 1 } }, o),
+      sends: { body: { key: 'k', metadata: { a: 1 } } },
     },
     {
       name: 'policyFromTemplate without overrides',
@@ -215,6 +223,7 @@ describe('request shapes Prism must accept', () => {
       operationId: 'getPolicy',
       prefer: 'example=supportBot',
       run: (c, o) => c.gov.getPolicy('a b/c', o),
+      sends: { path: '/v1/policies/a%20b%2Fc' },
     },
     {
       name: 'listTools without a scope',
@@ -242,9 +251,15 @@ describe('request shapes Prism must accept', () => {
     },
   ];
 
-  it.each(cases)('$name', async ({ operationId, prefer, run }) => {
-    const { error } = await session.check(operationId, (o) => run(client, o), { prefer });
+  it.each(cases)('$name', async ({ operationId, prefer, run, sends }) => {
+    const { error, exchange } = await session.check(operationId, (o) => run(client, o), {
+      prefer,
+    });
 
     expect(error).toBeUndefined();
+    if (sends?.body !== undefined) {
+      expect(JSON.parse(exchange.requestBody ?? 'null')).toStrictEqual(sends.body);
+    }
+    if (sends?.path !== undefined) expect(exchange.url.pathname).toBe(sends.path);
   });
 });

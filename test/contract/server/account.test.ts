@@ -1,6 +1,7 @@
 // The account and run timelines on a server that keeps state: events appended to a run are read
 // back in order, and the account's usage, metrics and settings answer as the spec says. The
-// notification setting is written back with the value it already has.
+// notification setting is written back with the value GET /v1/me reports, or turned on where
+// GET /v1/me does not report it.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { failedWith, serverKit, succeeded } from '../../support/contract/server-kit.js';
@@ -81,21 +82,25 @@ describe('the account', () => {
     failedWith(backwards, 422);
   });
 
-  it('a notification setting written with the value it has leaves the account as it was', async ({
-    skip,
-  }) => {
+  it('a notification setting is written, and the answer holds all three', async () => {
     const me = succeeded(await session.check('getMe', (o) => client.me(o)));
-    const current = me.run_failure_notifications_enabled;
-    if (typeof current !== 'boolean') {
-      skip('GET /v1/me does not say the setting, so it cannot be written back unchanged');
-      return;
-    }
+    // The spec asks of GET /v1/me only the plan. A server that reports the setting gets it back
+    // unchanged; one that does not gets run-failure notifications turned on, since on is the
+    // setting that cannot hide a failure from the account's owner.
+    const value = me.run_failure_notifications_enabled ?? true;
 
     const settings = succeeded(
       await session.check('updateNotifications', (o) =>
-        client.updateNotifications({ run_failure_notifications_enabled: current }, o),
+        client.updateNotifications({ run_failure_notifications_enabled: value }, o),
       ),
     );
-    expect(settings.run_failure_notifications_enabled).toBe(current);
+    expect(settings.run_failure_notifications_enabled).toBe(value);
+    // The settings not sent are left as they were, where GET /v1/me says what they were.
+    for (const name of [
+      'email_notifications_enabled',
+      'tool_error_notifications_enabled',
+    ] as const) {
+      if (typeof me[name] === 'boolean') expect(settings[name]).toBe(me[name]);
+    }
   });
 });

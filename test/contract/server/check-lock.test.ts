@@ -25,6 +25,7 @@ describe('check-lock', () => {
     const second = succeeded(
       await session.check('checkLock', (o) => client.checkLock({ key, ttl: 60 }, o)),
     );
+    expect(second.status, 'the second claim of the key within its TTL').toBe('duplicate');
     expect(second).toMatchObject({ locked: false, duplicate: true, key });
     expect(second.ambiguousDuplicate).toBe(false);
     expect(typeof second.first_seen_at).toBe('string');

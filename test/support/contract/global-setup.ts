@@ -4,7 +4,8 @@
 //
 //   contract         a Prism mock of the spec (request validation on)
 //   contract-local   the local server (scripts/onceonly-local.ts) behind `prism proxy --errors`
-//   contract-remote  ONCEONLY_BASE_URL behind `prism proxy --errors`, with ONCEONLY_API_KEY
+//   contract-remote  ONCEONLY_BASE_URL behind `prism proxy --errors`, with ONCEONLY_API_KEY;
+//                    a project only when scripts/test-contract.mjs asks for it
 //
 // Both proxies check requests and answers: a bad request is refused (422) before it reaches the
 // server, and an answer that breaks the spec is replaced by a 500 listing the violations.

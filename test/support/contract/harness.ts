@@ -12,10 +12,12 @@
 //             the right class carrying that status and body.
 //
 // Any violation fails the check with one line per violation naming the operation and the field,
-// and every exchange is written to the run's report (see report.ts).
+// and every exchange is written to the run's report (see report.ts). A test that fails for
+// another reason (an answer that fits the spec but not the scenario) is written to the report
+// too, against every operation it checked.
 
 import { isDeepStrictEqual } from 'node:util';
-import { expect } from 'vitest';
+import { expect, onTestFailed, type TestContext, TestRunner } from 'vitest';
 import * as validators from '../../../generated/zod/zod.gen.js';
 import {
   ApiError,
@@ -30,7 +32,7 @@ import {
   type RequestOptions,
   ValidationError,
 } from '../../../src/index.js';
-import { appendReport, type ReportLine, type Violation } from './report.js';
+import { appendReport, type FailureLine, type ReportLine, type Violation } from './report.js';
 import { loadSpec, type SpecIndex, type SpecOperation } from './spec.js';
 
 /** Where the checks send requests, and what kind of server answers them. */
@@ -107,6 +109,8 @@ export class ContractSession {
   readonly spec: SpecIndex;
   readonly #exchanges: Exchange[] = [];
   #preferFor: ((operationId: string) => string) | null = null;
+  /** The operations each running test has checked, for the report should the test fail. */
+  readonly #checkedBy = new WeakMap<object, Set<string>>();
 
   constructor(readonly target: ContractTarget) {
     this.spec = loadSpec(target.specPath);
@@ -248,15 +252,19 @@ export class ContractSession {
 
   /** Writes the exchange to the report, then throws if it broke the contract. */
   #conclude(operation: SpecOperation, exchange: Exchange, violations: Violation[]): void {
+    const test = expect.getState().currentTestName ?? '(outside a test)';
     const line: ReportLine = {
       operationId: operation.operationId,
       method: operation.method,
       route: operation.route,
       status: exchange.status,
-      test: expect.getState().currentTestName ?? '(outside a test)',
+      test,
       violations,
     };
-    if (this.target.reportDir) appendReport(this.target.reportDir, line);
+    if (this.target.reportDir) {
+      appendReport(this.target.reportDir, line);
+      this.#watchTest(operation.operationId, test, this.target.reportDir);
+    }
 
     if (violations.length > 0) {
       throw new ContractViolationError(
@@ -267,6 +275,43 @@ export class ContractSession {
       );
     }
   }
+
+  /**
+   * Remembers that the running test checked `operationId`; the first time in a test, arranges
+   * for a failure of that test to be written to the report against what it checked.
+   */
+  #watchTest(operationId: string, test: string, reportDir: string): void {
+    const running = TestRunner.getCurrentTest();
+    if (!running) return;
+
+    const checked = this.#checkedBy.get(running);
+    if (checked) {
+      checked.add(operationId);
+      return;
+    }
+
+    const operations = new Set([operationId]);
+    this.#checkedBy.set(running, operations);
+    onTestFailed((context) => {
+      for (const failure of failureMessages(context)) {
+        for (const id of operations) {
+          const line: FailureLine = { operationId: id, test, failure };
+          appendReport(reportDir, line);
+        }
+      }
+    });
+  }
+}
+
+/**
+ * Why a test failed, but for contract violations: those are in the report already, with the
+ * operation and the field they concern.
+ */
+function failureMessages(context: TestContext): string[] {
+  const errors = context.task.result?.errors ?? [];
+  return errors
+    .filter((error) => error.name !== 'ContractViolationError')
+    .map((error) => error.message || error.name || 'failed');
 }
 
 async function settle<T>(

@@ -1,6 +1,7 @@
-// The contract report of a run: every checked exchange is appended, as one JSON line, to a file
-// of its test worker in the run's report directory; at the end of the run those lines are
-// gathered per operation of the spec, printed as a table and written as JSON.
+// The contract report of a run: every checked exchange, and every failed test with the
+// operations it exercised, is appended as one JSON line to a file of its test worker in the
+// run's report directory; at the end of the run those lines are gathered per operation of the
+// spec, printed as a table and written as JSON.
 
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +30,22 @@ export interface ReportLine {
   violations: Violation[];
 }
 
+/**
+ * A test that failed after checking exchanges of the operation, for a reason other than a
+ * contract violation (those are reported as violations): e.g. a second claim that is not a
+ * duplicate. The exchanges fit the spec, but the server did not do what the scenario needs.
+ */
+export interface FailureLine {
+  operationId: string;
+  test: string;
+  failure: string;
+}
+
+export interface TestFailure {
+  test: string;
+  message: string;
+}
+
 export interface OperationReport {
   operationId: string;
   method: string;
@@ -39,6 +56,8 @@ export interface OperationReport {
   /** The statuses seen, e.g. `200 404`. */
   statuses: number[];
   violations: (Violation & { test: string; status: number })[];
+  /** Tests that exercised the operation and failed for a reason other than a violation. */
+  failures: TestFailure[];
 }
 
 export interface ContractReport {
@@ -52,8 +71,8 @@ export interface ContractReport {
   operations: OperationReport[];
 }
 
-/** Appends one checked exchange to this worker's file (synchronously, so a crash loses none). */
-export function appendReport(dir: string, line: ReportLine): void {
+/** Appends one line to this worker's file (synchronously, so a crash loses none). */
+export function appendReport(dir: string, line: ReportLine | FailureLine): void {
   const file = path.join(dir, `${process.pid}-${threadId}.jsonl`);
   appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
@@ -65,9 +84,13 @@ export function buildReport(
   about: Pick<ContractReport, 'target' | 'url' | 'upstream' | 'spec'>,
 ): ContractReport {
   const lines: ReportLine[] = [];
+  const failed: FailureLine[] = [];
   for (const file of readdirSync(dir).filter((name) => name.endsWith('.jsonl'))) {
     for (const text of readFileSync(path.join(dir, file), 'utf8').split('\n')) {
-      if (text.trim()) lines.push(JSON.parse(text) as ReportLine);
+      if (!text.trim()) continue;
+      const line = JSON.parse(text) as ReportLine | FailureLine;
+      if ('failure' in line) failed.push(line);
+      else lines.push(line);
     }
   }
 
@@ -76,9 +99,22 @@ export function buildReport(
     const violations = mine.flatMap((line) =>
       line.violations.map((v) => ({ ...v, test: line.test, status: line.status })),
     );
-    const result = mine.length === 0 ? 'not run' : violations.length > 0 ? 'failed' : 'passed';
+    const failures = failed
+      .filter((line) => line.operationId === operationId)
+      .map(({ test, failure }) => ({ test, message: failure }));
+    const broken = violations.length > 0 || failures.length > 0;
+    const result = mine.length === 0 ? 'not run' : broken ? 'failed' : 'passed';
     const statuses = [...new Set(mine.map((line) => line.status))].sort((a, b) => a - b);
-    return { operationId, method, route, result, calls: mine.length, statuses, violations };
+    return {
+      operationId,
+      method,
+      route,
+      result,
+      calls: mine.length,
+      statuses,
+      violations,
+      failures,
+    };
   });
 
   const count = (result: OperationReport['result']) =>
@@ -107,14 +143,17 @@ export function formatReport(report: ContractReport): string {
       `${entry.method} ${entry.route}`,
       String(entry.calls),
       entry.statuses.join(' '),
-      entry.result === 'failed' ? `FAILED (${entry.violations.length})` : entry.result,
+      entry.result === 'failed'
+        ? `FAILED (${entry.violations.length + entry.failures.length})`
+        : entry.result,
     ]);
-    notes.push(
-      uniqueViolations(entry).map((v) => {
+    notes.push([
+      ...uniqueViolations(entry).map((v) => {
         const sent = v.sent === undefined ? '' : ` (sent ${JSON.stringify(v.sent)})`;
         return `      ${v.where} ${v.field}: ${v.message}${sent} [${v.status}; ${v.test}]`;
       }),
-    );
+      ...entry.failures.map((f) => `      test failed: ${firstLine(f.message)} [${f.test}]`),
+    ]);
   }
 
   const widths =
@@ -132,6 +171,12 @@ export function formatReport(report: ContractReport): string {
   const { operations, passed, failed, notRun } = report.summary;
   text.push(`  ${operations} operations: ${passed} passed, ${failed} failed, ${notRun} not run`);
   return text.join('\n');
+}
+
+/** A failure's message for the table: its first line, shortened; the JSON keeps it whole. */
+function firstLine(message: string): string {
+  const line = message.split('\n', 1)[0] ?? '';
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
 }
 
 /** The same violation seen in several calls is listed once. */
