@@ -736,6 +736,11 @@ export interface components {
          *     - `in_progress`: the work is running (as seen by `getLeaseStatus`).
          *     - `completed`, `failed`, `cancelled`, `expired`: terminal. `expired` means the holder
          *       neither finished nor extended the lease within its TTL.
+         *
+         *     The list is closed: a poller must know which states end its wait, so a new state is a
+         *     change of this contract, not something a server may add on its own. A client that
+         *     meets a value outside the list (from a server newer than its contract) passes it on
+         *     unchanged and treats it as not terminal, so a wait keeps polling until its deadline.
          * @enum {string}
          */
         LeaseStatusValue: "acquired" | "polling" | "in_progress" | "completed" | "failed" | "cancelled" | "expired";
@@ -856,7 +861,7 @@ export interface components {
             agent_id?: components["schemas"]["AgentId"];
             /** @description Planned tool calls; the server runs at most the first 50. */
             actions?: components["schemas"]["RunAction"][];
-            /** @description Go through governance without calling the tools. */
+            /** @description `true`: check each action against the governance pipeline without calling any tool or counting anything. A JSON boolean only: strings such as `"true"` or numbers are refused with 422, so that `"false"` can never mean a real run. */
             dry_run?: boolean;
         } & {
             [key: string]: unknown;
@@ -877,9 +882,12 @@ export interface components {
             spend_usd?: number;
         };
         RunRequest: components["schemas"]["RunKeyedRequest"] | components["schemas"]["RunToolRequest"];
-        /** @enum {string} */
+        /**
+         * @description `executed`: the tool was called (see `ok` for whether it succeeded); `blocked`: policy, a cap or the budget refused the call; `dedup`: an identical call had succeeded, and its result is returned. The list is closed (a new decision is a change of this contract). A client that meets another value passes it on unchanged and relies on `allowed` and `ok`, which every answer carries.
+         * @enum {string}
+         */
         ToolDecision: "executed" | "blocked" | "dedup";
-        /** @description Why governance decided as it did. Known values: `ok`, `tool_not_in_allowed_list`, `tool_explicitly_blocked`, `max_actions_per_hour_exceeded`, `max_calls_per_tool_exceeded`, `max_spend_usd_per_day_exceeded`, `agent_disabled`, `tool_disabled`, `tool_idempotency`, `tool_error`. Clients must accept others. */
+        /** @description Why governance decided as it did. Known values: `ok`, `tool_not_in_allowed_list`, `tool_explicitly_blocked`, `max_actions_per_hour_exceeded`, `max_calls_per_tool_exceeded`, `max_spend_usd_per_day_exceeded`, `agent_disabled`, `tool_disabled` (the tool is switched off with `toggleTool`), `tool_idempotency`, `tool_error`. Clients must accept others. */
         PolicyReason: string | null;
         /** @description Known values `low`, `medium`, `high`; clients must accept others. */
         RiskLevel: string | null;
@@ -954,6 +962,7 @@ export interface components {
         };
         ToolUpsertRequest: {
             name: components["schemas"]["ToolName"];
+            /** @description Where the tool is visible. Optional, default `global`, as on every other tool operation (the docs mark it required; the SDKs default it to `global`). */
             scope_id?: components["schemas"]["ScopeId"];
             /**
              * Format: uri
@@ -1001,6 +1010,7 @@ export interface components {
         };
         AgentStatus: {
             agent_id: string;
+            /** @description `false` while the kill switch is on. Always sent under this name (the docs show only it); the official SDKs' fallback to an `enabled` field is not part of the contract. */
             is_enabled: boolean;
             disabled_reason: string | null;
             disabled_at: components["schemas"]["Timestamp"] | null;
@@ -1403,7 +1413,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+        /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
         RequestIdHeader: string;
         /** @description The key of the lease or run. */
         KeyQuery: components["schemas"]["Key"];
@@ -1433,7 +1443,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1483,7 +1493,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1520,7 +1530,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1559,7 +1569,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1598,7 +1608,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1637,7 +1647,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1679,7 +1689,7 @@ export interface operations {
                 key: components["parameters"]["KeyQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1716,7 +1726,7 @@ export interface operations {
                 key: components["parameters"]["KeyQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1750,7 +1760,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1797,7 +1807,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1830,7 +1840,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -1867,7 +1877,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -1907,7 +1917,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -1950,7 +1960,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1983,7 +1993,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2023,7 +2033,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2063,7 +2073,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2103,7 +2113,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2144,7 +2154,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2184,7 +2194,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2227,7 +2237,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2266,7 +2276,7 @@ export interface operations {
                 period?: components["schemas"]["MetricsPeriod"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2307,7 +2317,7 @@ export interface operations {
                 offset?: components["parameters"]["OffsetQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2340,7 +2350,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2384,7 +2394,7 @@ export interface operations {
                 q?: string;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2422,7 +2432,7 @@ export interface operations {
                 offset?: components["parameters"]["OffsetQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2462,7 +2472,7 @@ export interface operations {
                 kind?: components["schemas"]["UsageKind"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2495,7 +2505,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2532,7 +2542,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2565,7 +2575,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2607,7 +2617,7 @@ export interface operations {
                 to_day?: string;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
