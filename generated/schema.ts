@@ -245,15 +245,27 @@ export interface paths {
          *     on servers that support it.
          *
          *     **Tool mode** (`agent_id` and `tool`): a synchronous governed call of a registered tool
-         *     (looked up in scope `agent:<agent_id>`, then `global`). The pipeline is: kill switch,
-         *     policy (allowed and blocked tools), caps and budget, deduplication of an identical call,
-         *     then the signed request to the tool's URL. The answer is a `ToolRunResult`: a call that
-         *     policy refuses is a 200 with `allowed: false`, `decision: "blocked"` and the reason in
-         *     `policy_reason` (caps and budgets included: they are not 402s); an identical call
-         *     already made (the same agent, tool and arguments, compared as canonical JSON, that
-         *     succeeded within the last 24 hours) is `decision: "dedup"` with the first call's result; a tool that fails or
-         *     times out is `decision: "executed"`, `ok: false`, `policy_reason: "tool_error"`. An
-         *     unknown tool gives 404 `tool_not_found`.
+         *     (looked up in scope `agent:<agent_id>`, then `global`). The pipeline, in this order:
+         *
+         *     1. policy: the kill switch (`agent_disabled`), the tool's own switch
+         *        (`tool_disabled`), then the blocked and allowed tools;
+         *     2. deduplication: an identical call already made (the same agent, tool and arguments,
+         *        compared as canonical JSON, that succeeded within the last 24 hours) is answered
+         *        `decision: "dedup"` with the first call's result, without calling the tool and
+         *        without counting against caps or budget;
+         *     3. caps and budget: `max_actions_per_hour`, `max_calls_per_tool`,
+         *        `max_spend_usd_per_day`;
+         *     4. dispatch: the signed request to the tool's URL (the `toolCall` webhook).
+         *
+         *     Deduplication comes before the caps so that a retry of a call that succeeded gets its
+         *     first answer back even when that call used up a cap or the budget; policy comes first
+         *     so that the kill switch and the tool lists stop retries too.
+         *
+         *     The answer is a `ToolRunResult`: a call that policy, a cap or the budget refuses is a
+         *     200 with `allowed: false`, `decision: "blocked"` and the reason in `policy_reason`
+         *     (caps and budgets are not 402s); a tool that fails or times out is
+         *     `decision: "executed"`, `ok: false`, `policy_reason: "tool_error"`. An unknown tool
+         *     gives 404 `tool_not_found`.
          */
         post: operations["aiRun"];
         delete?: never;
