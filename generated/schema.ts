@@ -690,7 +690,63 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    toolCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A governed call of a registered tool, sent by OnceOnly to the tool's URL
+         * @description Not an endpoint of the API: the request OnceOnly sends to a registered tool's `url`
+         *     when a governed call passes the governance pipeline (`aiRun` in tool mode, or an
+         *     action of a keyed run). A tool backend implements this operation.
+         *
+         *     **Signature.** `X-OnceOnly-Signature` is the lowercase hex HMAC-SHA256 of the raw body
+         *     bytes, keyed with the tool's `auth.secret` (as UTF-8), without any prefix.
+         *     `X-OnceOnly-Timestamp` is when the attempt was sent, in Unix seconds; it is not part of
+         *     what is signed. `X-OnceOnly-Signature-Alg` is `hmac_sha256`. A tool computes the HMAC
+         *     over the bytes as received (before parsing them), compares in constant time, refuses
+         *     another algorithm, and refuses a timestamp more than 300 seconds from its own clock
+         *     (a replay window); the SDK's `verifyToolSignature` does all of this. It answers a
+         *     refused call with 401.
+         *
+         *     **Body.** A JSON object with `tool`, `agent_id` and `args` (`ToolCallPayload`).
+         *     OnceOnly may add fields in later versions, so a tool must accept and ignore fields it
+         *     does not know.
+         *
+         *     **Answer.** Any 2xx status with a JSON object as its body: that object becomes the
+         *     governed call's `result`. Anything else is a tool error: another status, a body that
+         *     is not a JSON object (an array, a scalar, HTML, nothing), no answer within the tool's
+         *     `timeout_ms`, or no connection.
+         *
+         *     **Timeouts and retries.** Each attempt has the tool's `timeout_ms` (default 15000) for
+         *     the whole answer, body included. After a timeout, a connection failure, 408, 429 or a
+         *     5xx, OnceOnly sends the call again at once (a `Retry-After` is not waited for), up to
+         *     the tool's `max_retries` more times (default 2): the same body, with a fresh timestamp
+         *     and signature. Other statuses, and a 2xx whose body is not a JSON object, are not
+         *     retried. A tool may therefore receive the same body more than once, also after it has
+         *     acted (its answer may have been lost on the way), so tools must be idempotent.
+         *
+         *     **Failures.** When no attempt succeeds, the governed call answers 200 with `ok: false`,
+         *     `allowed: true`, `decision: "executed"`, `policy_reason: "tool_error"` and
+         *     `result: null`, and the agent log and run timeline record it. It counts against the
+         *     agent's caps and budget, since the tool may have acted; it is not kept for
+         *     deduplication, so an identical call later calls the tool again. In a keyed run it ends
+         *     the run as `failed` with `error_code: "tool_error"`.
+         */
+        post: operations["toolCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description An idempotency or lease key, 1 to 256 characters. */
@@ -916,6 +972,23 @@ export interface components {
             } | null;
         };
         RunResponse: components["schemas"]["LeaseState"] | components["schemas"]["ToolRunResult"];
+        /** @description What a tool receives from OnceOnly (the `toolCall` webhook). Fields may be added in later versions: a tool must accept and ignore the ones it does not know. */
+        ToolCallPayload: {
+            /** @description The tool's registered name, as the agent called it. */
+            tool: string;
+            /** @description The agent the call is made for. */
+            agent_id: string;
+            /** @description The call's arguments as the agent sent them (`{}` when it sent none), `run_id` included when the agent put one there. */
+            args: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A tool's answer: any JSON object. It is returned as `result` of the governed call and, in a keyed run, kept in the run's result. */
+        ToolCallResult: {
+            [key: string]: unknown;
+        };
         PricingRule: {
             tool: components["schemas"]["ToolName"];
             price_usd: number;
@@ -978,7 +1051,7 @@ export interface components {
             scope_id?: components["schemas"]["ScopeId"];
             /**
              * Format: uri
-             * @description The endpoint OnceOnly POSTs signed calls to (HTTPS in production).
+             * @description The endpoint OnceOnly POSTs signed calls to (HTTPS in production); see the `toolCall` webhook.
              */
             url: string;
             auth: components["schemas"]["ToolAuth"];
@@ -2656,6 +2729,51 @@ export interface operations {
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    toolCall: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Lowercase hex HMAC-SHA256 of the raw body, keyed with the tool's secret. */
+                "X-OnceOnly-Signature": string;
+                /** @description When this attempt was sent, in Unix seconds. Not signed. */
+                "X-OnceOnly-Timestamp": string;
+                /** @description The signature's algorithm. */
+                "X-OnceOnly-Signature-Alg": "hmac_sha256";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolCallPayload"];
+            };
+        };
+        responses: {
+            /** @description The tool's result (any 2xx status is taken alike): a JSON object, which becomes the governed call's `result`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolCallResult"];
+                };
+            };
+            /** @description The tool refused the call because its signature or timestamp did not verify. A tool error, not retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The tool cannot take the call now. A tool error after the last attempt; 408, 429 and every 5xx are retried up to `max_retries` times. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -256,6 +256,20 @@ export const zRunResponse = z.union([
     zToolRunResult
 ]);
 
+/**
+ * What a tool receives from OnceOnly (the `toolCall` webhook). Fields may be added in later versions: a tool must accept and ignore the ones it does not know.
+ */
+export const zToolCallPayload = z.object({
+    tool: z.string(),
+    agent_id: z.string(),
+    args: z.record(z.string(), z.unknown())
+});
+
+/**
+ * A tool's answer: any JSON object. It is returned as `result` of the governed call and, in a keyed run, kept in the run's result.
+ */
+export const zToolCallResult = z.record(z.string(), z.unknown());
+
 export const zPricingRule = z.object({
     tool: zToolName,
     price_usd: z.number().gte(0)
@@ -1068,3 +1082,14 @@ export const zGetMetricsQuery = z.object({
  * One entry per day of the range, oldest first.
  */
 export const zGetMetricsResponseBody = zAccountMetrics;
+
+export const zToolCallWebhookRequest = z.object({
+    body: zToolCallPayload,
+    path: z.never().optional(),
+    query: z.never().optional(),
+    headers: z.object({
+        'X-OnceOnly-Signature': z.string().regex(/^[0-9a-f]{64}$/),
+        'X-OnceOnly-Timestamp': z.string().regex(/^\d+$/),
+        'X-OnceOnly-Signature-Alg': z.enum(['hmac_sha256'])
+    })
+});

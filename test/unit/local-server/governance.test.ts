@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { zToolCallWebhookRequest } from '../../../generated/zod/zod.gen.js';
 import { NotFoundError, verifyToolSignature } from '../../../src/index.js';
 import { HOUR, harness, MINUTE, settle, T0, toolFetch, until, useFakeTime } from './support.js';
 
@@ -56,6 +57,29 @@ describe('local server: governed tool calls', () => {
       args: { to: 'a@example.com', subject: 'Hi' },
     });
     expect(request.headers.get('X-OnceOnly-Timestamp')).toBe(String(T0 / 1000));
+  });
+
+  it("sends the request the spec's toolCall webhook describes", async () => {
+    const { client, tool } = await withEmailTool();
+    await client.ai.runTool({ ...call({ to: 'a@example.com' }), run_id: 'run_7' });
+
+    const request = tool.calls[0] as Request;
+    const sent = zToolCallWebhookRequest.safeParse({
+      body: await request.json(),
+      headers: Object.fromEntries(
+        ['X-OnceOnly-Signature', 'X-OnceOnly-Timestamp', 'X-OnceOnly-Signature-Alg'].map((name) => [
+          name,
+          request.headers.get(name),
+        ]),
+      ),
+    });
+    expect(sent.error).toBeUndefined();
+    expect(sent.data?.body).toEqual({
+      tool: 'send_email',
+      agent_id: AGENT,
+      args: { to: 'a@example.com', run_id: 'run_7' },
+    });
+    expect(request.headers.get('Content-Type')).toBe('application/json');
   });
 
   it('answers an unknown tool with 404 tool_not_found', async () => {
