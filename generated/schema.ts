@@ -1498,7 +1498,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+        /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
         RequestIdHeader: string;
         /** @description The key of the lease or run. */
         KeyQuery: components["schemas"]["Key"];
@@ -1528,7 +1528,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1578,7 +1578,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1615,7 +1615,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1654,7 +1654,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1693,7 +1693,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1732,7 +1732,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1774,7 +1774,7 @@ export interface operations {
                 key: components["parameters"]["KeyQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1811,7 +1811,7 @@ export interface operations {
                 key: components["parameters"]["KeyQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1845,7 +1845,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1892,7 +1892,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1925,7 +1925,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -1962,7 +1962,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2002,7 +2002,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2045,7 +2045,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2078,7 +2078,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2118,7 +2118,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2158,7 +2158,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2198,7 +2198,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2239,7 +2239,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2279,7 +2279,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2322,7 +2322,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2361,7 +2361,7 @@ export interface operations {
                 period?: components["schemas"]["MetricsPeriod"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2402,7 +2402,7 @@ export interface operations {
                 offset?: components["parameters"]["OffsetQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2435,7 +2435,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2479,7 +2479,7 @@ export interface operations {
                 q?: string;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2517,7 +2517,7 @@ export interface operations {
                 offset?: components["parameters"]["OffsetQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2557,7 +2557,7 @@ export interface operations {
                 kind?: components["schemas"]["UsageKind"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2590,7 +2590,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2627,7 +2627,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2660,7 +2660,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2702,7 +2702,7 @@ export interface operations {
                 to_day?: string;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422. */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;

@@ -644,7 +644,7 @@ export const zToolUpsertRequestWritable = z.object({
 });
 
 /**
- * The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422.
+ * The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication).
  */
 export const zRequestIdHeader = z.string().min(1).max(128).regex(/^[!-~]+$/);
 
