@@ -245,15 +245,27 @@ export interface paths {
          *     on servers that support it.
          *
          *     **Tool mode** (`agent_id` and `tool`): a synchronous governed call of a registered tool
-         *     (looked up in scope `agent:<agent_id>`, then `global`). The pipeline is: kill switch,
-         *     policy (allowed and blocked tools), caps and budget, deduplication of an identical call,
-         *     then the signed request to the tool's URL. The answer is a `ToolRunResult`: a call that
-         *     policy refuses is a 200 with `allowed: false`, `decision: "blocked"` and the reason in
-         *     `policy_reason` (caps and budgets included: they are not 402s); an identical call
-         *     already made (the same agent, tool and arguments, compared as canonical JSON, that
-         *     succeeded within the last 24 hours) is `decision: "dedup"` with the first call's result; a tool that fails or
-         *     times out is `decision: "executed"`, `ok: false`, `policy_reason: "tool_error"`. An
-         *     unknown tool gives 404 `tool_not_found`.
+         *     (looked up in scope `agent:<agent_id>`, then `global`). The pipeline, in this order:
+         *
+         *     1. policy: the kill switch (`agent_disabled`), the tool's own switch
+         *        (`tool_disabled`), then the blocked and allowed tools;
+         *     2. deduplication: an identical call already made (the same agent, tool and arguments,
+         *        compared as canonical JSON, that succeeded within the last 24 hours) is answered
+         *        `decision: "dedup"` with the first call's result, without calling the tool and
+         *        without counting against caps or budget;
+         *     3. caps and budget: `max_actions_per_hour`, `max_calls_per_tool`,
+         *        `max_spend_usd_per_day`;
+         *     4. dispatch: the signed request to the tool's URL (the `toolCall` webhook).
+         *
+         *     Deduplication comes before the caps so that a retry of a call that succeeded gets its
+         *     first answer back even when that call used up a cap or the budget; policy comes first
+         *     so that the kill switch and the tool lists stop retries too.
+         *
+         *     The answer is a `ToolRunResult`: a call that policy, a cap or the budget refuses is a
+         *     200 with `allowed: false`, `decision: "blocked"` and the reason in `policy_reason`
+         *     (caps and budgets are not 402s); a tool that fails or times out is
+         *     `decision: "executed"`, `ok: false`, `policy_reason: "tool_error"`. An unknown tool
+         *     gives 404 `tool_not_found`.
          */
         post: operations["aiRun"];
         delete?: never;
@@ -678,7 +690,63 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    toolCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A governed call of a registered tool, sent by OnceOnly to the tool's URL
+         * @description Not an endpoint of the API: the request OnceOnly sends to a registered tool's `url`
+         *     when a governed call passes the governance pipeline (`aiRun` in tool mode, or an
+         *     action of a keyed run). A tool backend implements this operation.
+         *
+         *     **Signature.** `X-OnceOnly-Signature` is the lowercase hex HMAC-SHA256 of the raw body
+         *     bytes, keyed with the tool's `auth.secret` (as UTF-8), without any prefix.
+         *     `X-OnceOnly-Timestamp` is when the attempt was sent, in Unix seconds; it is not part of
+         *     what is signed. `X-OnceOnly-Signature-Alg` is `hmac_sha256`. A tool computes the HMAC
+         *     over the bytes as received (before parsing them), compares in constant time, refuses
+         *     another algorithm, and refuses a timestamp more than 300 seconds from its own clock
+         *     (a replay window); the SDK's `verifyToolSignature` does all of this. It answers a
+         *     refused call with 401.
+         *
+         *     **Body.** A JSON object with `tool`, `agent_id` and `args` (`ToolCallPayload`).
+         *     OnceOnly may add fields in later versions, so a tool must accept and ignore fields it
+         *     does not know.
+         *
+         *     **Answer.** Any 2xx status with a JSON object as its body: that object becomes the
+         *     governed call's `result`. Anything else is a tool error: another status, a body that
+         *     is not a JSON object (an array, a scalar, HTML, nothing), no answer within the tool's
+         *     `timeout_ms`, or no connection.
+         *
+         *     **Timeouts and retries.** Each attempt has the tool's `timeout_ms` (default 15000) for
+         *     the whole answer, body included. After a timeout, a connection failure, 408, 429 or a
+         *     5xx, OnceOnly sends the call again at once (a `Retry-After` is not waited for), up to
+         *     the tool's `max_retries` more times (default 2): the same body, with a fresh timestamp
+         *     and signature. Other statuses, and a 2xx whose body is not a JSON object, are not
+         *     retried. A tool may therefore receive the same body more than once, also after it has
+         *     acted (its answer may have been lost on the way), so tools must be idempotent.
+         *
+         *     **Failures.** When no attempt succeeds, the governed call answers 200 with `ok: false`,
+         *     `allowed: true`, `decision: "executed"`, `policy_reason: "tool_error"` and
+         *     `result: null`, and the agent log and run timeline record it. It counts against the
+         *     agent's caps and budget, since the tool may have acted; it is not kept for
+         *     deduplication, so an identical call later calls the tool again. In a keyed run it ends
+         *     the run as `failed` with `error_code: "tool_error"`.
+         */
+        post: operations["toolCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description An idempotency or lease key, 1 to 256 characters. */
@@ -736,6 +804,11 @@ export interface components {
          *     - `in_progress`: the work is running (as seen by `getLeaseStatus`).
          *     - `completed`, `failed`, `cancelled`, `expired`: terminal. `expired` means the holder
          *       neither finished nor extended the lease within its TTL.
+         *
+         *     The list is closed: a poller must know which states end its wait, so a new state is a
+         *     change of this contract, not something a server may add on its own. A client that
+         *     meets a value outside the list (from a server newer than its contract) passes it on
+         *     unchanged and treats it as not terminal, so a wait keeps polling until its deadline.
          * @enum {string}
          */
         LeaseStatusValue: "acquired" | "polling" | "in_progress" | "completed" | "failed" | "cancelled" | "expired";
@@ -856,7 +929,7 @@ export interface components {
             agent_id?: components["schemas"]["AgentId"];
             /** @description Planned tool calls; the server runs at most the first 50. */
             actions?: components["schemas"]["RunAction"][];
-            /** @description Go through governance without calling the tools. */
+            /** @description `true`: check each action against the governance pipeline without calling any tool or counting anything. A JSON boolean only: strings such as `"true"` or numbers are refused with 422, so that `"false"` can never mean a real run. */
             dry_run?: boolean;
         } & {
             [key: string]: unknown;
@@ -877,9 +950,12 @@ export interface components {
             spend_usd?: number;
         };
         RunRequest: components["schemas"]["RunKeyedRequest"] | components["schemas"]["RunToolRequest"];
-        /** @enum {string} */
+        /**
+         * @description `executed`: the tool was called (see `ok` for whether it succeeded); `blocked`: policy, a cap or the budget refused the call; `dedup`: an identical call had succeeded, and its result is returned. The list is closed (a new decision is a change of this contract). A client that meets another value passes it on unchanged and relies on `allowed` and `ok`, which every answer carries.
+         * @enum {string}
+         */
         ToolDecision: "executed" | "blocked" | "dedup";
-        /** @description Why governance decided as it did. Known values: `ok`, `tool_not_in_allowed_list`, `tool_explicitly_blocked`, `max_actions_per_hour_exceeded`, `max_calls_per_tool_exceeded`, `max_spend_usd_per_day_exceeded`, `agent_disabled`, `tool_disabled`, `tool_idempotency`, `tool_error`. Clients must accept others. */
+        /** @description Why governance decided as it did. Known values: `ok`, `tool_not_in_allowed_list`, `tool_explicitly_blocked`, `max_actions_per_hour_exceeded`, `max_calls_per_tool_exceeded`, `max_spend_usd_per_day_exceeded`, `agent_disabled`, `tool_disabled` (the tool is switched off with `toggleTool`), `tool_idempotency`, `tool_error`. Clients must accept others. */
         PolicyReason: string | null;
         /** @description Known values `low`, `medium`, `high`; clients must accept others. */
         RiskLevel: string | null;
@@ -896,6 +972,23 @@ export interface components {
             } | null;
         };
         RunResponse: components["schemas"]["LeaseState"] | components["schemas"]["ToolRunResult"];
+        /** @description What a tool receives from OnceOnly (the `toolCall` webhook). Fields may be added in later versions: a tool must accept and ignore the ones it does not know. */
+        ToolCallPayload: {
+            /** @description The tool's registered name, as the agent called it. */
+            tool: string;
+            /** @description The agent the call is made for. */
+            agent_id: string;
+            /** @description The call's arguments as the agent sent them (`{}` when it sent none), `run_id` included when the agent put one there. */
+            args: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A tool's answer: any JSON object. It is returned as `result` of the governed call and, in a keyed run, kept in the run's result. */
+        ToolCallResult: {
+            [key: string]: unknown;
+        };
         PricingRule: {
             tool: components["schemas"]["ToolName"];
             price_usd: number;
@@ -954,10 +1047,11 @@ export interface components {
         };
         ToolUpsertRequest: {
             name: components["schemas"]["ToolName"];
+            /** @description Where the tool is visible. Optional, default `global`, as on every other tool operation (the docs mark it required; the SDKs default it to `global`). */
             scope_id?: components["schemas"]["ScopeId"];
             /**
              * Format: uri
-             * @description The endpoint OnceOnly POSTs signed calls to (HTTPS in production).
+             * @description The endpoint OnceOnly POSTs signed calls to (HTTPS in production); see the `toolCall` webhook.
              */
             url: string;
             auth: components["schemas"]["ToolAuth"];
@@ -1001,6 +1095,7 @@ export interface components {
         };
         AgentStatus: {
             agent_id: string;
+            /** @description `false` while the kill switch is on. Always sent under this name (the docs show only it); the official SDKs' fallback to an `enabled` field is not part of the contract. */
             is_enabled: boolean;
             disabled_reason: string | null;
             disabled_at: components["schemas"]["Timestamp"] | null;
@@ -1265,8 +1360,28 @@ export interface components {
                 "application/json": components["schemas"]["PaymentRequiredError"];
             };
         };
-        /** @description The request is not valid: the list of FastAPI validation issues, or an object with an `error` code for rules beyond the schema. */
+        /** @description The request is not valid: the list of FastAPI validation issues, or an object with an `error` code for rules beyond the schema. Every operation can answer it, if only for a malformed `X-Request-Id`. */
         ValidationFailed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ValidationError"];
+            };
+        };
+        /** @description The request is not valid, for example its body has no `key`: the list of FastAPI validation issues. */
+        KeyValidationFailed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ValidationError"];
+            };
+        };
+        /** @description The policy is not valid: it names tools the agent cannot reach (`unknown_tools`, with their names in `tools`), its `agent_id` differs from the path's (`agent_id_mismatch`), or it breaks the schema (FastAPI's list of issues). */
+        PolicyValidationFailed: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 [name: string]: unknown;
@@ -1296,11 +1411,31 @@ export interface components {
                 "application/json": components["schemas"]["MessageError"];
             };
         };
+        /** @description A gateway or proxy in front of the server got no valid answer from it. The server behind may or may not have acted on the request; repeat it only as its `x-onceonly-retry` allows. A gateway may answer with a body that is not JSON. */
+        BadGateway: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["MessageError"];
+            };
+        };
         /** @description The server cannot take the request now and did not process it. Wait as `Retry-After` says, when it is sent. */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["MessageError"];
+            };
+        };
+        /** @description A gateway or proxy in front of the server gave up waiting for its answer. The server behind may or may not have acted on the request (it may still be working on it); repeat it only as its `x-onceonly-retry` allows. A gateway may answer with a body that is not JSON. */
+        GatewayTimeout: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
                 [name: string]: unknown;
             };
             content: {
@@ -1363,7 +1498,7 @@ export interface components {
         };
     };
     parameters: {
-        /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+        /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
         RequestIdHeader: string;
         /** @description The key of the lease or run. */
         KeyQuery: components["schemas"]["Key"];
@@ -1393,7 +1528,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1431,17 +1566,19 @@ export interface operations {
                     "application/json": components["schemas"]["DuplicateBlockedError"];
                 };
             };
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["KeyValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     acquireLease: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1466,17 +1603,19 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["KeyValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     extendLease: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1503,17 +1642,19 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["LeaseNotFound"];
             409: components["responses"]["LeaseConflict"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["KeyValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     completeLease: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1540,17 +1681,19 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["LeaseNotFound"];
             409: components["responses"]["LeaseConflict"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["KeyValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     failLease: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1577,17 +1720,19 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["LeaseNotFound"];
             409: components["responses"]["LeaseConflict"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["KeyValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     cancelLease: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1614,10 +1759,12 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["LeaseNotFound"];
             409: components["responses"]["LeaseConflict"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["KeyValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getLeaseStatus: {
@@ -1627,7 +1774,7 @@ export interface operations {
                 key: components["parameters"]["KeyQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1652,7 +1799,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getLeaseResult: {
@@ -1662,7 +1811,7 @@ export interface operations {
                 key: components["parameters"]["KeyQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1687,14 +1836,16 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     aiRun: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1720,17 +1871,28 @@ export interface operations {
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["ToolNotFound"];
-            422: components["responses"]["ValidationFailed"];
+            /** @description The request is not valid: the body mixes the two modes or names neither (`invalid_run_mode`), or it breaks the schema (FastAPI's list of issues). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     listPolicies: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1751,16 +1913,19 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getPolicy: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -1788,14 +1953,16 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     upsertPolicy: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -1823,17 +1990,19 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["PolicyValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     policyFromTemplate: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -1861,10 +2030,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["PolicyValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     listTools: {
@@ -1874,7 +2045,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1898,14 +2069,16 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     createTool: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -1933,7 +2106,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getTool: {
@@ -1943,7 +2118,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -1971,7 +2146,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     deleteTool: {
@@ -1981,7 +2158,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2009,7 +2186,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     toggleTool: {
@@ -2019,7 +2198,7 @@ export interface operations {
                 scope_id?: components["parameters"]["ScopeIdQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2051,14 +2230,16 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     disableAgent: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2089,14 +2270,16 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     enableAgent: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2127,7 +2310,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     listAgentLogs: {
@@ -2137,7 +2322,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2164,7 +2349,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getAgentMetrics: {
@@ -2174,7 +2361,7 @@ export interface operations {
                 period?: components["schemas"]["MetricsPeriod"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2201,7 +2388,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     listEvents: {
@@ -2213,7 +2402,7 @@ export interface operations {
                 offset?: components["parameters"]["OffsetQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2237,14 +2426,16 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     postEvent: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2272,7 +2463,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     listRuns: {
@@ -2286,7 +2479,7 @@ export interface operations {
                 q?: string;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2310,7 +2503,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getRun: {
@@ -2322,7 +2517,7 @@ export interface operations {
                 offset?: components["parameters"]["OffsetQuery"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path: {
@@ -2350,7 +2545,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getUsage: {
@@ -2360,7 +2557,7 @@ export interface operations {
                 kind?: components["schemas"]["UsageKind"];
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2384,14 +2581,16 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getUsageAll: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2416,16 +2615,19 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getMe: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2446,16 +2648,19 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     updateNotifications: {
         parameters: {
             query?: never;
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2483,7 +2688,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
         };
     };
     getMetrics: {
@@ -2495,7 +2702,7 @@ export interface operations {
                 to_day?: string;
             };
             header?: {
-                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). */
+                /** @description The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication). */
                 "X-Request-Id"?: components["parameters"]["RequestIdHeader"];
             };
             path?: never;
@@ -2519,7 +2726,54 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["ServerError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    toolCall: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Lowercase hex HMAC-SHA256 of the raw body, keyed with the tool's secret. */
+                "X-OnceOnly-Signature": string;
+                /** @description When this attempt was sent, in Unix seconds. Not signed. */
+                "X-OnceOnly-Timestamp": string;
+                /** @description The signature's algorithm. */
+                "X-OnceOnly-Signature-Alg": "hmac_sha256";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolCallPayload"];
+            };
+        };
+        responses: {
+            /** @description The tool's result (any 2xx status is taken alike): a JSON object, which becomes the governed call's `result`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolCallResult"];
+                };
+            };
+            /** @description The tool refused the call because its signature or timestamp did not verify. A tool error, not retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The tool cannot take the call now. A tool error after the last attempt; 408, 429 and every 5xx are retried up to `max_retries` times. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

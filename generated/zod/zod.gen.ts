@@ -77,6 +77,11 @@ export const zDuplicateBlockedError = z.object({
  * - `completed`, `failed`, `cancelled`, `expired`: terminal. `expired` means the holder
  * neither finished nor extended the lease within its TTL.
  *
+ * The list is closed: a poller must know which states end its wait, so a new state is a
+ * change of this contract, not something a server may add on its own. A client that
+ * meets a value outside the list (from a server newer than its contract) passes it on
+ * unchanged and treats it as not terminal, so a wait keeps polling until its deadline.
+ *
  */
 export const zLeaseStatusValue = z.enum([
     'acquired',
@@ -218,6 +223,9 @@ export const zRunRequest = z.union([
     zRunToolRequest
 ]);
 
+/**
+ * `executed`: the tool was called (see `ok` for whether it succeeded); `blocked`: policy, a cap or the budget refused the call; `dedup`: an identical call had succeeded, and its result is returned. The list is closed (a new decision is a change of this contract). A client that meets another value passes it on unchanged and relies on `allowed` and `ok`, which every answer carries.
+ */
 export const zToolDecision = z.enum([
     'executed',
     'blocked',
@@ -225,7 +233,7 @@ export const zToolDecision = z.enum([
 ]);
 
 /**
- * Why governance decided as it did. Known values: `ok`, `tool_not_in_allowed_list`, `tool_explicitly_blocked`, `max_actions_per_hour_exceeded`, `max_calls_per_tool_exceeded`, `max_spend_usd_per_day_exceeded`, `agent_disabled`, `tool_disabled`, `tool_idempotency`, `tool_error`. Clients must accept others.
+ * Why governance decided as it did. Known values: `ok`, `tool_not_in_allowed_list`, `tool_explicitly_blocked`, `max_actions_per_hour_exceeded`, `max_calls_per_tool_exceeded`, `max_spend_usd_per_day_exceeded`, `agent_disabled`, `tool_disabled` (the tool is switched off with `toggleTool`), `tool_idempotency`, `tool_error`. Clients must accept others.
  */
 export const zPolicyReason = z.string().nullable();
 
@@ -247,6 +255,20 @@ export const zRunResponse = z.union([
     zLeaseState,
     zToolRunResult
 ]);
+
+/**
+ * What a tool receives from OnceOnly (the `toolCall` webhook). Fields may be added in later versions: a tool must accept and ignore the ones it does not know.
+ */
+export const zToolCallPayload = z.object({
+    tool: z.string(),
+    agent_id: z.string(),
+    args: z.record(z.string(), z.unknown())
+});
+
+/**
+ * A tool's answer: any JSON object. It is returned as `result` of the governed call and, in a keyed run, kept in the run's result.
+ */
+export const zToolCallResult = z.record(z.string(), z.unknown());
 
 export const zPricingRule = z.object({
     tool: zToolName,
@@ -622,7 +644,7 @@ export const zToolUpsertRequestWritable = z.object({
 });
 
 /**
- * The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`).
+ * The client's id for this logical call: the same value on every retry of the call, a new value for every new call. The server echoes it in the response's `X-Request-Id`, and servers that support replay use it to recognise a retry (see `checkLock`). 1 to 128 printable ASCII characters without spaces, so that it can be echoed in a header and logged as it is; any other value is refused with 422 (after authentication).
  */
 export const zRequestIdHeader = z.string().min(1).max(128).regex(/^[!-~]+$/);
 
@@ -1060,3 +1082,14 @@ export const zGetMetricsQuery = z.object({
  * One entry per day of the range, oldest first.
  */
 export const zGetMetricsResponseBody = zAccountMetrics;
+
+export const zToolCallWebhookRequest = z.object({
+    body: zToolCallPayload,
+    path: z.never().optional(),
+    query: z.never().optional(),
+    headers: z.object({
+        'X-OnceOnly-Signature': z.string().regex(/^[0-9a-f]{64}$/),
+        'X-OnceOnly-Timestamp': z.string().regex(/^\d+$/),
+        'X-OnceOnly-Signature-Alg': z.enum(['hmac_sha256'])
+    })
+});

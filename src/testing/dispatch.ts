@@ -1,9 +1,9 @@
 /**
- * Calling a registered tool as OnceOnly does: a JSON POST to its URL, signed with its secret
- * (`X-OnceOnly-Signature`, `X-OnceOnly-Timestamp`, `X-OnceOnly-Signature-Alg`, from
- * `signToolCall`), within the tool's `timeout_ms`, repeated up to `max_retries` times at once
- * after a timeout, a connection failure, 408, 429 or 5xx. The tool must answer 2xx with a JSON
- * object; anything else is a tool error.
+ * Calling a registered tool as OnceOnly does (the spec's `toolCall` webhook): a JSON POST to its
+ * URL, signed with its secret (`X-OnceOnly-Signature`, `X-OnceOnly-Timestamp`,
+ * `X-OnceOnly-Signature-Alg`, from `signToolCall`), within the tool's `timeout_ms`, repeated up
+ * to `max_retries` times at once after a timeout, a connection failure, 408, 429 or 5xx. The
+ * tool must answer 2xx with a JSON object; anything else is a tool error.
  */
 import { signToolCall } from '../tool-signature.js';
 import type { ServerContext } from './context.js';

@@ -1,6 +1,8 @@
 /**
- * The governance pipeline of a tool call, in the spec's order: the kill switch, the tool's own
- * switch, the policy's tool lists, its caps and budget, deduplication, then the signed call.
+ * The governance pipeline of a tool call, in the spec's order: policy (the kill switch, the
+ * tool's own switch, the policy's tool lists), deduplication, caps and budget, then the signed
+ * call. Deduplication comes before the caps, so a retry of a call that succeeded gets its
+ * first answer back even when that call used up a cap or the budget.
  *
  * - Caps count the agent's executed calls (a call whose tool failed included):
  *   `max_actions_per_hour` over the last 60 minutes, `max_calls_per_tool` and
@@ -20,7 +22,7 @@
 import type { ServerContext } from './context.js';
 import { callTool } from './dispatch.js';
 import { canonicalJson, sha256Hex } from './ids.js';
-import type { DecisionRecord, State, ToolRecord } from './state.js';
+import type { DecisionRecord, DedupRecord, State, ToolRecord } from './state.js';
 import { DAY_MS, HOUR_MS, unixSeconds, utcDay } from './time.js';
 import { appendRunEvent, recordAccountEvent } from './timeline.js';
 import { findTool } from './tools.js';
@@ -54,6 +56,9 @@ export interface GovernedCall {
   /** The run timeline the call belongs to, if any. */
   runId: string | null;
 }
+
+/** What the rules need to know of a call. */
+type CallRef = Pick<GovernedCall, 'agentId' | 'tool' | 'spendUsd'>;
 
 /**
  * Runs `call` through the pipeline against `state`. `null` when the agent can reach no tool of
@@ -97,15 +102,12 @@ export async function governedCall(
     };
   };
 
-  const blockedBy = checkRules(state, call, tool, cost, startedAt);
-  if (blockedBy !== null) {
-    return conclude(blocked(blockedBy), { ok: false, result: null, spendUsd: null });
+  const screening = screenCall(state, call, tool, argsHash, startedAt);
+  if (screening.kind === 'blocked') {
+    return conclude(blocked(screening.reason), { ok: false, result: null, spendUsd: null });
   }
-
-  const dedupKey = `${call.agentId}\n${call.tool}\n${argsHash}`;
-  const first = state.dedup.get(dedupKey);
-  if (first && startedAt - first.atMs < DEDUP_WINDOW_MS) {
-    return conclude(DEDUP, { ok: true, result: first.result, spendUsd: 0 });
+  if (screening.kind === 'dedup') {
+    return conclude(DEDUP, { ok: true, result: screening.first.result, spendUsd: 0 });
   }
 
   const payload = { tool: call.tool, agent_id: call.agentId, args: call.args };
@@ -113,30 +115,59 @@ export async function governedCall(
   if (!outcome.ok) {
     return conclude(TOOL_ERROR, { ok: false, result: null, spendUsd: cost }, outcome.reason);
   }
-  state.dedup.set(dedupKey, { atMs: startedAt, result: outcome.result });
+  state.dedup.set(dedupKey(call, argsHash), { atMs: startedAt, result: outcome.result });
   return conclude(EXECUTED, { ok: true, result: outcome.result, spendUsd: cost });
 }
 
+/** What the pipeline makes of a call before it is dispatched. */
+export type Screening =
+  | { kind: 'blocked'; reason: string }
+  | { kind: 'dedup'; first: DedupRecord }
+  | { kind: 'dispatch' };
+
 /**
- * Whether the rules let `call` through: `null`, or the `policy_reason` that blocks it. Does not
- * change anything, so a dry run can ask it too.
+ * Runs `call` through the pipeline up to its dispatch: policy, then deduplication, then caps
+ * and budget. Changes nothing, so a dry run can ask it too. `argsHash` is the SHA-256 of the
+ * call's canonical arguments.
  */
-export function checkRules(
+export function screenCall(
   state: State,
-  call: Pick<GovernedCall, 'agentId' | 'tool' | 'spendUsd'>,
+  call: CallRef,
   tool: ToolRecord,
-  cost: number,
+  argsHash: string,
   now: number,
-): string | null {
+): Screening {
+  const refused = checkPolicy(state, call, tool);
+  if (refused !== null) return { kind: 'blocked', reason: refused };
+
+  const first = state.dedup.get(dedupKey(call, argsHash));
+  if (first && now - first.atMs < DEDUP_WINDOW_MS) return { kind: 'dedup', first };
+
+  const capped = checkCaps(state, call, costOf(state, call), now);
+  return capped === null ? { kind: 'dispatch' } : { kind: 'blocked', reason: capped };
+}
+
+function dedupKey(call: CallRef, argsHash: string): string {
+  return `${call.agentId}\n${call.tool}\n${argsHash}`;
+}
+
+/** The kill switch, the tool's own switch and the policy's tool lists. */
+function checkPolicy(state: State, call: CallRef, tool: ToolRecord): string | null {
   if (state.agents.get(call.agentId)?.isEnabled === false) return 'agent_disabled';
   if (!tool.enabled) return 'tool_disabled';
 
   const policy = state.policies.get(call.agentId);
-  if (!policy) return null;
-  if (policy.blocked_tools?.includes(call.tool)) return 'tool_explicitly_blocked';
-  if (policy.allowed_tools && !policy.allowed_tools.includes(call.tool)) {
+  if (policy?.blocked_tools?.includes(call.tool)) return 'tool_explicitly_blocked';
+  if (policy?.allowed_tools && !policy.allowed_tools.includes(call.tool)) {
     return 'tool_not_in_allowed_list';
   }
+  return null;
+}
+
+/** The policy's caps and budget, counted over the agent's executed calls. */
+function checkCaps(state: State, call: CallRef, cost: number, now: number): string | null {
+  const policy = state.policies.get(call.agentId);
+  if (!policy) return null;
 
   const executed = recentDecisions(state, now).filter(
     (entry) => entry.agentId === call.agentId && entry.decision === 'executed',
@@ -166,10 +197,7 @@ export function recentDecisions(state: State, now: number): DecisionRecord[] {
 }
 
 /** What a call costs: the policy's price for the tool, else the call's own `spend_usd`, else 0. */
-export function costOf(
-  state: State,
-  call: Pick<GovernedCall, 'agentId' | 'tool' | 'spendUsd'>,
-): number {
+export function costOf(state: State, call: CallRef): number {
   const rule = state.policies.get(call.agentId)?.pricing_rules?.find((r) => r.tool === call.tool);
   return rule?.price_usd ?? call.spendUsd ?? 0;
 }

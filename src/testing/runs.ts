@@ -12,7 +12,7 @@
  * the rules: no tool is called, nothing is counted, and the result lists each verdict.
  */
 import type { App, ServerContext } from './context.js';
-import { checkRules, costOf, governedCall } from './governance.js';
+import { governedCall, type Screening, screenCall } from './governance.js';
 import { checked, codeError, json, readBody } from './http.js';
 import { canonicalJson, sha256Hex } from './ids.js';
 import { acquireLease, currentLease, finishLease, isConflict } from './leases.js';
@@ -197,8 +197,11 @@ async function runActions(
     if (metadata.dry_run) {
       const tool = findTool(state, call.agentId, call.tool);
       if (!tool) return end('tool_not_found');
-      const blockedBy = checkRules(state, call, tool, costOf(state, call), ctx.now());
-      done.push({ tool: call.tool, allowed: blockedBy === null, policy_reason: blockedBy ?? 'ok' });
+      const argsHash = await sha256Hex(canonicalJson(call.args));
+      done.push({
+        tool: call.tool,
+        ...dryVerdict(screenCall(state, call, tool, argsHash, ctx.now())),
+      });
       continue;
     }
 
@@ -208,4 +211,11 @@ async function runActions(
     if (!result.ok) return end(result.policy_reason ?? 'tool_error');
   }
   return end(null);
+}
+
+/** What a dry run reports of an action: whether the rules let it through, and why. */
+function dryVerdict(screening: Screening): { allowed: boolean; policy_reason: string } {
+  if (screening.kind === 'blocked') return { allowed: false, policy_reason: screening.reason };
+  const reason = screening.kind === 'dedup' ? 'tool_idempotency' : 'ok';
+  return { allowed: true, policy_reason: reason };
 }

@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { InvalidInputError } from '../errors.js';
 import { registerAccount } from './account.js';
 import { registerAgents } from './agents.js';
-import { bearerAuth, requestIds } from './auth.js';
+import { bearerAuth, refuseMalformedRequestId, requestIds } from './auth.js';
 import { registerCheckLock } from './check-lock.js';
 import type { Env, FetchTool, ServerContext } from './context.js';
 import { allowCrossOrigin, checkCors } from './cors.js';
@@ -108,6 +108,7 @@ export function createLocalServer(options: LocalServerOptions = {}): LocalServer
   if (cors) app.use('*', allowCrossOrigin(cors));
   app.use('*', requestIds());
   app.use('/v1/*', bearerAuth(ctx));
+  app.use('*', refuseMalformedRequestId());
   for (const register of [
     registerCheckLock,
     registerLeases,

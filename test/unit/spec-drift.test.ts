@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { Ai, Governance, OnceOnly, TERMINAL_STATUSES } from '../../src/index.js';
+import { Ai, Governance, OnceOnly, signToolCall, TERMINAL_STATUSES } from '../../src/index.js';
 import { type ApiRequest, type ApiResponse, Transport } from '../../src/internal/transport.js';
 import { LIMITS } from '../../src/internal/validate.js';
 
@@ -425,5 +425,24 @@ describe('the statuses that end a wait', () => {
     const terminal = statuses['x-onceonly-terminal'] as string[];
     expect([...TERMINAL_STATUSES].sort()).toEqual([...terminal].sort());
     for (const status of terminal) expect(statuses.enum).toContain(status);
+  });
+});
+
+describe('the toolCall webhook and signToolCall', () => {
+  it('signToolCall makes exactly the headers the webhook requires, each of its form', async () => {
+    const webhook = at(spec, 'webhooks', 'toolCall', 'post');
+    const parameters = (webhook.parameters as unknown[]).map(resolve);
+    const body = JSON.stringify({ tool: 'send_email', agent_id: 'bot', args: {} });
+    const headers = await signToolCall(body, 'whsec_drift_secret', { now: 1_774_953_000_000 });
+
+    expect(Object.keys(headers).sort()).toEqual(parameters.map((p) => p.name).sort());
+    for (const parameter of parameters) {
+      const value = headers[String(parameter.name)];
+      const form = resolve(parameter.schema);
+      expect(parameter.in).toBe('header');
+      expect(parameter.required).toBe(true);
+      if (typeof form.pattern === 'string') expect(value).toMatch(new RegExp(form.pattern));
+      if (Array.isArray(form.enum)) expect(form.enum).toContain(value);
+    }
   });
 });

@@ -64,6 +64,22 @@ describe('local server: authentication and request ids', () => {
     expect(answer.body.detail[0].loc).toEqual(['header', 'x-request-id']);
   });
 
+  it('authenticates before it checks X-Request-Id: 401 or 403 for a bad id too', async () => {
+    const { raw } = harness();
+    const headers = { 'X-Request-Id': 'not valid: has spaces' };
+
+    const missing = await raw('GET', '/v1/me', { key: null, headers });
+    expect(missing.status).toBe(401);
+    expect(missing.body).toEqual({ detail: 'Missing Authorization Bearer token' });
+    expect(missing.headers.get('X-Request-Id')).toMatch(/^req_[0-9a-f]{16}$/);
+
+    const unknown = await raw('GET', '/v1/me', { key: 'once_live_unknown', headers });
+    expect(unknown.status).toBe(403);
+
+    const known = await raw('GET', '/v1/me', { headers });
+    expect(known.status).toBe(422);
+  });
+
   it('answers a path it does not serve with 404 "Not Found"', async () => {
     const { raw } = harness();
     const answer = await raw('GET', '/v1/nothing-here');

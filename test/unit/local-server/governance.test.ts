@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { zToolCallWebhookRequest } from '../../../generated/zod/zod.gen.js';
 import { NotFoundError, verifyToolSignature } from '../../../src/index.js';
 import { HOUR, harness, MINUTE, settle, T0, toolFetch, until, useFakeTime } from './support.js';
 
@@ -56,6 +57,29 @@ describe('local server: governed tool calls', () => {
       args: { to: 'a@example.com', subject: 'Hi' },
     });
     expect(request.headers.get('X-OnceOnly-Timestamp')).toBe(String(T0 / 1000));
+  });
+
+  it("sends the request the spec's toolCall webhook describes", async () => {
+    const { client, tool } = await withEmailTool();
+    await client.ai.runTool({ ...call({ to: 'a@example.com' }), run_id: 'run_7' });
+
+    const request = tool.calls[0] as Request;
+    const sent = zToolCallWebhookRequest.safeParse({
+      body: await request.json(),
+      headers: Object.fromEntries(
+        ['X-OnceOnly-Signature', 'X-OnceOnly-Timestamp', 'X-OnceOnly-Signature-Alg'].map((name) => [
+          name,
+          request.headers.get(name),
+        ]),
+      ),
+    });
+    expect(sent.error).toBeUndefined();
+    expect(sent.data?.body).toEqual({
+      tool: 'send_email',
+      agent_id: AGENT,
+      args: { to: 'a@example.com', run_id: 'run_7' },
+    });
+    expect(request.headers.get('Content-Type')).toBe('application/json');
   });
 
   it('answers an unknown tool with 404 tool_not_found', async () => {
@@ -226,6 +250,70 @@ describe('local server: governed tool calls', () => {
     });
     expect(otherAgent.decision).toBe('executed');
     expect(tool.calls).toHaveLength(3);
+  });
+
+  it('answers a retry of a paid call with dedup although it used up the cap and budget', async () => {
+    const pay = { ...EMAIL, name: 'pay', url: 'https://tools.test/pay' };
+    const tool = toolFetch((_, n) => Response.json({ payment_id: `pay_${n}` }));
+    const { client, advance } = harness({ fetchTool: tool });
+    await client.gov.createTool(pay);
+    await client.gov.upsertPolicy({
+      agent_id: AGENT,
+      max_calls_per_tool: { pay: 1 },
+      max_spend_usd_per_day: 5,
+    });
+    const payment = { agent_id: AGENT, tool: 'pay', args: { invoice: 'INV-1' }, spend_usd: 5 };
+
+    expect(await client.ai.runTool(payment)).toMatchObject({
+      decision: 'executed',
+      result: { payment_id: 'pay_1' },
+    });
+    advance(MINUTE);
+    expect(await client.ai.runTool(payment)).toEqual({
+      ok: true,
+      allowed: true,
+      decision: 'dedup',
+      policy_reason: 'tool_idempotency',
+      risk_level: 'low',
+      result: { payment_id: 'pay_1' },
+    });
+    expect(tool.calls).toHaveLength(1);
+
+    // The cap and the budget still hold for a call that is not a retry.
+    const other = await client.ai.runTool({ ...payment, args: { invoice: 'INV-2' } });
+    expect(other).toMatchObject({
+      decision: 'blocked',
+      policy_reason: 'max_calls_per_tool_exceeded',
+    });
+    expect(tool.calls).toHaveLength(1);
+  });
+
+  it('does not count a dedup against the caps', async () => {
+    const { client, tool } = await withEmailTool();
+    await client.gov.upsertPolicy({ agent_id: AGENT, max_actions_per_hour: 2 });
+
+    await client.ai.runTool(call({ n: 1 }));
+    expect((await client.ai.runTool(call({ n: 1 }))).decision).toBe('dedup');
+    expect((await client.ai.runTool(call({ n: 2 }))).decision).toBe('executed');
+    expect((await client.ai.runTool(call({ n: 3 }))).policy_reason).toBe(
+      'max_actions_per_hour_exceeded',
+    );
+    expect(tool.calls).toHaveLength(2);
+  });
+
+  it('blocks a retry by the kill switch and the tool lists before deduplication', async () => {
+    const { client, tool } = await withEmailTool();
+    await client.ai.runTool(call());
+
+    await client.gov.upsertPolicy({ agent_id: AGENT, blocked_tools: ['send_email'] });
+    expect((await client.ai.runTool(call())).policy_reason).toBe('tool_explicitly_blocked');
+    await client.gov.upsertPolicy({ agent_id: AGENT });
+    await client.gov.disableAgent(AGENT);
+    expect((await client.ai.runTool(call())).policy_reason).toBe('agent_disabled');
+
+    await client.gov.enableAgent(AGENT);
+    expect((await client.ai.runTool(call())).decision).toBe('dedup');
+    expect(tool.calls).toHaveLength(1);
   });
 
   it('executes an identical call again after 24 hours', async () => {

@@ -190,6 +190,26 @@ describe('local server: keyed runs', () => {
     expect(await client.gov.agentLogs(AGENT)).toEqual([]);
   });
 
+  it('reports in a dry run an action already made as a dedup, ahead of the caps', async () => {
+    const { client, local, tool } = await setup();
+    await client.gov.upsertPolicy({ agent_id: AGENT, max_calls_per_tool: { send_email: 1 } });
+    await client.ai.runTool({ agent_id: AGENT, ...action('a') });
+
+    await client.ai.run({
+      key: 'dry:again',
+      metadata: { agent_id: AGENT, dry_run: true, actions: [action('a'), action('b')] },
+    });
+    await local.flush();
+
+    expect((await client.ai.result('dry:again')).result).toMatchObject({
+      actions: [
+        { tool: 'send_email', allowed: true, policy_reason: 'tool_idempotency' },
+        { tool: 'send_email', allowed: false, policy_reason: 'max_calls_per_tool_exceeded' },
+      ],
+    });
+    expect(tool.calls).toHaveLength(1);
+  });
+
   it('does not finish a run whose lease was cancelled before its worker started', async () => {
     const { client, local, tool } = await setup();
     const started = await client.ai.run({

@@ -1,7 +1,9 @@
 // The harness of the local server's tests: a server on an injected clock, the real client
-// talking to it through its `fetch`, and a check of every answer against the spec's zod
-// schemas (by operation and status) and of the headers every answer must carry.
+// talking to it through its `fetch`, and a check of every answer against the spec: its status
+// must be one the operation lists, its body must pass that status's zod schema, and it must
+// carry the headers every answer carries.
 
+import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 import type { ZodType } from 'zod';
 import * as z from '../../../generated/zod/zod.gen.js';
@@ -11,6 +13,8 @@ import {
   type LocalServer,
   type LocalServerOptions,
 } from '../../../src/testing/index.js';
+import { validatorFor } from '../../support/contract/harness.js';
+import { loadSpec } from '../../support/contract/spec.js';
 
 export const API_KEY = 'once_live_local';
 export const BASE_URL = 'http://local';
@@ -22,60 +26,25 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-type Schema = ZodType;
+const SPEC = loadSpec(fileURLToPath(new URL('../../../openapi/onceonly.yaml', import.meta.url)));
 
-/** The success schema of each operation, and the error schemas it has beyond the common ones. */
-const ROUTES: [method: string, path: RegExp, ok: Schema, errors?: Record<number, Schema>][] = [
-  ['POST', /^\/v1\/check-lock$/, z.zCheckLockResponseBody, { 409: z.zDuplicateBlockedError }],
-  ['POST', /^\/v1\/ai\/lease$/, z.zAcquireLeaseResponseBody],
-  ['POST', /^\/v1\/ai\/extend$/, z.zExtendLeaseResponseBody, { 409: z.zLeaseConflictError }],
-  ['POST', /^\/v1\/ai\/complete$/, z.zCompleteLeaseResponseBody, { 409: z.zLeaseConflictError }],
-  ['POST', /^\/v1\/ai\/fail$/, z.zFailLeaseResponseBody, { 409: z.zLeaseConflictError }],
-  ['POST', /^\/v1\/ai\/cancel$/, z.zCancelLeaseResponseBody, { 409: z.zLeaseConflictError }],
-  ['GET', /^\/v1\/ai\/status$/, z.zGetLeaseStatusResponseBody],
-  ['GET', /^\/v1\/ai\/result$/, z.zGetLeaseResultResponseBody],
-  ['POST', /^\/v1\/ai\/run$/, z.zAiRunResponseBody],
-  ['GET', /^\/v1\/policies$/, z.zListPoliciesResponseBody],
-  ['GET', /^\/v1\/policies\/[^/]+$/, z.zGetPolicyResponseBody],
-  ['POST', /^\/v1\/policies\/[^/]+$/, z.zUpsertPolicyResponseBody],
-  ['POST', /^\/v1\/policies\/[^/]+\/from-template$/, z.zPolicyFromTemplateResponseBody],
-  ['GET', /^\/v1\/tools$/, z.zListToolsResponseBody],
-  ['POST', /^\/v1\/tools$/, z.zCreateToolResponseBody],
-  ['GET', /^\/v1\/tools\/[^/]+$/, z.zGetToolResponseBody],
-  ['DELETE', /^\/v1\/tools\/[^/]+$/, z.zDeleteToolResponseBody],
-  ['POST', /^\/v1\/tools\/[^/]+\/toggle$/, z.zToggleToolResponseBody],
-  ['POST', /^\/v1\/agents\/[^/]+\/disable$/, z.zDisableAgentResponseBody],
-  ['POST', /^\/v1\/agents\/[^/]+\/enable$/, z.zEnableAgentResponseBody],
-  ['GET', /^\/v1\/agents\/[^/]+\/logs$/, z.zListAgentLogsResponseBody],
-  ['GET', /^\/v1\/agents\/[^/]+\/metrics$/, z.zGetAgentMetricsResponseBody],
-  ['GET', /^\/v1\/events$/, z.zListEventsResponseBody],
-  ['POST', /^\/v1\/events$/, z.zPostEventResponseBody],
-  ['GET', /^\/v1\/runs$/, z.zListRunsResponseBody],
-  ['GET', /^\/v1\/runs\/[^/]+$/, z.zGetRunResponseBody],
-  ['GET', /^\/v1\/usage$/, z.zGetUsageResponseBody],
-  ['GET', /^\/v1\/usage\/all$/, z.zGetUsageAllResponseBody],
-  ['GET', /^\/v1\/me$/, z.zGetMeResponseBody],
-  ['POST', /^\/v1\/me\/notifications$/, z.zUpdateNotificationsResponseBody],
-  ['GET', /^\/v1\/metrics$/, z.zGetMetricsResponseBody],
-];
-
-/** The spec's common error answers (`components/responses`). */
-const COMMON_ERRORS: Record<number, Schema> = {
-  401: z.zMessageError,
-  402: z.zPaymentRequiredError,
-  403: z.zForbiddenError,
-  404: z.zCodeError,
-  422: z.zValidationError,
-  500: z.zMessageError,
-};
-
-/** The schema an answer must match; `undefined` when the spec has none for it. */
-function schemaFor(method: string, path: string, status: number): Schema | undefined {
-  const route = ROUTES.find(([m, pattern]) => m === method && pattern.test(path));
-  // FastAPI's own answer to a path it does not serve.
-  if (!route) return status === 404 ? z.zMessageError : undefined;
-  const [, , ok, errors] = route;
-  return status === 200 ? ok : (errors?.[status] ?? COMMON_ERRORS[status]);
+/**
+ * The schema of an answer: that of the operation's status in the spec, so that a status the
+ * operation does not list fails. A path the spec does not have gets FastAPI's 404.
+ */
+function schemaFor(method: string, path: string, status: number): ZodType {
+  const operation = SPEC.match(method, path);
+  const where = `${method} ${path} → ${status}`;
+  if (!operation) {
+    if (status === 404) return z.zMessageError;
+    throw new Error(`${where}: the spec has no such operation`);
+  }
+  const declared = operation.responses.get(String(status));
+  if (!declared) {
+    const listed = [...operation.responses.keys()].join(', ');
+    throw new Error(`${where}: ${operation.operationId} lists only ${listed}`);
+  }
+  return validatorFor(operation, String(status), declared.schemaName) as ZodType;
 }
 
 /**
@@ -88,7 +57,6 @@ export async function checkAnswer(request: Request, response: Response): Promise
   if (!response.headers.get('X-Request-Id')) throw new Error(`${where}: no X-Request-Id`);
 
   const schema = schemaFor(request.method, path, response.status);
-  if (!schema) throw new Error(`${where}: the spec has no such answer`);
   const body: unknown = JSON.parse(await response.clone().text());
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
