@@ -128,6 +128,7 @@ export function idempotentAi<A extends unknown[], R, D = never>(
   fn: (...args: [...A, AbortSignal]) => R | Promise<R>,
   options: IdempotentAiOptions<A, D> = {},
 ): (...args: A) => Promise<RunFnResult<R> | D> {
+  if (typeof fn !== 'function') throw new InvalidInputError('fn', 'must be a function');
   checkKnownKeys('options', checkObject('options', options), [
     'key',
     ...KEY_OPTION_KEYS,

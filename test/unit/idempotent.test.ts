@@ -673,6 +673,12 @@ describe('the wrappers check every option when wrapping', () => {
     expect(api.requests).toHaveLength(0);
   });
 
+  it('idempotentAi refuses an fn that is not a function, with a fixed key too', () => {
+    const api = lockApi();
+    const wrap = () => idempotentAi(api.client(), 'report' as never, { key: 'nightly' });
+    expect(wrap).toThrow(expect.objectContaining({ field: 'fn' }));
+  });
+
   it('idempotentAi names the option it refuses', () => {
     const api = lockApi();
     const wrap = () => idempotentAi(api.client(), job, { waitOnConflict: 'no' as never });
