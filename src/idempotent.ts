@@ -73,6 +73,7 @@ export function idempotent<A extends unknown[], R, D = undefined>(
   fn: (...args: A) => R | Promise<R>,
   options: IdempotentOptions<A, D> = {},
 ): (...args: A) => Promise<R | D> {
+  checkFunction('fn', fn, true);
   checkKnownKeys('options', checkObject('options', options), [
     ...KEY_OPTION_KEYS,
     ...DUPLICATE_OPTION_KEYS,
@@ -128,7 +129,7 @@ export function idempotentAi<A extends unknown[], R, D = never>(
   fn: (...args: [...A, AbortSignal]) => R | Promise<R>,
   options: IdempotentAiOptions<A, D> = {},
 ): (...args: A) => Promise<RunFnResult<R> | D> {
-  if (typeof fn !== 'function') throw new InvalidInputError('fn', 'must be a function');
+  checkFunction('fn', fn, true);
   checkKnownKeys('options', checkObject('options', options), [
     'key',
     ...KEY_OPTION_KEYS,
@@ -160,7 +161,6 @@ function keyMaker<A extends unknown[]>(
   fn: (...args: never[]) => unknown,
   options: KeyOptions<A>,
 ): (args: A) => Promise<string> {
-  if (typeof fn !== 'function') throw new InvalidInputError('fn', 'must be a function');
   const { keyFn } = options;
   checkFunction('keyFn', keyFn);
   const prefix = checkString('keyPrefix', options.keyPrefix ?? 'func', {
@@ -179,9 +179,9 @@ function keyMaker<A extends unknown[]>(
   return async (args) => `${prefix}:${await callKey(version, id, args)}`;
 }
 
-/** Refuses a value that is given but not a function. */
-function checkFunction(field: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') {
+/** Refuses a value that is not a function, unless it is optional and not given. */
+function checkFunction(field: string, value: unknown, required = false): void {
+  if ((required || value !== undefined) && typeof value !== 'function') {
     throw new InvalidInputError(field, 'must be a function');
   }
 }

@@ -20,7 +20,13 @@ import {
   optional,
 } from './internal/validate.js';
 import type { AiResult, LeaseOutcome, LeaseStatusValue } from './types.js';
-import { checkWaitOptions, TERMINAL_STATUSES, WAIT_OPTION_KEYS, type WaitOptions } from './wait.js';
+import {
+  checkWaitOptions,
+  TERMINAL_STATUSES,
+  WAIT_OPTION_KEYS,
+  type WaitOptions,
+  waitForResult,
+} from './wait.js';
 
 export interface RunFnOptions extends WaitOptions {
   /** The lease's TTL in seconds (the API's unit). Default 300. */
@@ -92,8 +98,6 @@ interface RunFnSettings {
   waitOnConflict: boolean;
   errorCode: string;
   signal: AbortSignal | undefined;
-  /** The options given to `ai.wait` when someone else holds the lease. */
-  waitOptions: WaitOptions;
 }
 
 /** Checks every option of `runFn`, so that a bad one is refused before any request. */
@@ -107,12 +111,6 @@ export function checkRunFnOptions(options: RunFnOptions): RunFnSettings {
   if (extendEveryMs >= ttl * 1000) {
     throw new InvalidInputError('extendEveryMs', `must be shorter than the TTL (${ttl} s)`);
   }
-  const waitOptions = Object.fromEntries(
-    WAIT_OPTION_KEYS.filter((name) => options[name] !== undefined).map((name) => [
-      name,
-      options[name],
-    ]),
-  );
   return {
     ttl,
     metadata: optional('metadata', options.metadata, (field, value) =>
@@ -122,7 +120,6 @@ export function checkRunFnOptions(options: RunFnOptions): RunFnSettings {
     waitOnConflict: checkBoolean('waitOnConflict', options.waitOnConflict ?? true),
     errorCode: checkString('errorCode', options.errorCode ?? 'fn_error', { max: 128 }),
     signal,
-    waitOptions,
   };
 }
 
@@ -135,7 +132,7 @@ export async function runFn<T>(
 ): Promise<RunFnResult<T>> {
   checkKey(key);
   if (typeof fn !== 'function') throw new InvalidInputError('fn', 'must be a function');
-  const { ttl, metadata, extendEveryMs, waitOnConflict, errorCode, signal, waitOptions } =
+  const { ttl, metadata, extendEveryMs, waitOnConflict, errorCode, signal } =
     checkRunFnOptions(options);
 
   for (let round = 1; ; round++) {
@@ -171,7 +168,8 @@ export async function runFn<T>(
       return { outcome: 'not_acquired', result: null, status: lease.status };
     }
 
-    const result = await ai.wait(key, waitOptions);
+    // The wait options are among runFn's; the wait takes them and leaves the others.
+    const result = await waitForResult(ai, log, key, options, undefined, RUN_FN_OWN_KEYS);
     // The holder let its lease run out without finishing: the key can be taken again.
     if (result.status !== 'expired' || round === MAX_ROUNDS) return { outcome: 'waited', result };
   }
@@ -186,13 +184,13 @@ async function readBack(ai: Ai, log: Log, stored: AiResult): Promise<AiResult> {
   try {
     return await ai.result(stored.key);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    log.warn(
-      `could not read back the result of key ${stored.key} (${reason}); ` +
-        'giving the one this call completed it with',
-    );
+    log.warn(`could not read back the result of key ${stored.key} (${reasonOf(error)})`);
     return stored;
   }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 interface HeldLease {
@@ -234,14 +232,13 @@ async function runUnderLease<T>(
   if (signal?.aborted) onCallerAbort();
   else signal?.addEventListener('abort', onCallerAbort, { once: true });
   let lost: LeaseLostError | null = null;
-  let rejectLost: (error: LeaseLostError) => void = () => {};
+  let heartbeat!: Heartbeat;
   const leaseLost = new Promise<never>((_, reject) => {
-    rejectLost = reject;
-  });
-  const heartbeat = new Heartbeat(ai, log, lease, options, (error) => {
-    lost = error;
-    work.abort(error);
-    rejectLost(error);
+    heartbeat = new Heartbeat(ai, log, lease, options, (error) => {
+      lost = error;
+      work.abort(error);
+      reject(error);
+    });
   });
 
   let value: Awaited<T>;
@@ -320,8 +317,9 @@ async function failLease(ai: Ai, log: Log, lease: HeldLease, errorCode: string):
   try {
     await ai.fail({ key: lease.key, lease_id: lease.lease_id, error_code: errorCode });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    log.warn(`could not mark the lease on key ${lease.key} failed (${reason}); it will expire`);
+    log.warn(
+      `could not mark the lease on key ${lease.key} failed (${reasonOf(error)}); it will expire`,
+    );
   }
 }
 
@@ -418,8 +416,9 @@ class Heartbeat {
         this.#lose(error);
         return;
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#log.warn(`heartbeat of the lease on key ${key} failed (${reason}); trying again`);
+      this.#log.warn(
+        `heartbeat of the lease on key ${key} failed (${reasonOf(error)}); trying again`,
+      );
       this.#schedule(Math.min(this.#everyMs, HEARTBEAT_RETRY_MS));
     }
   }

@@ -119,8 +119,7 @@ function readBody(request: Request): Promise<ArrayBuffer> {
   if (request.bodyUsed || request.body?.locked) {
     throw new InvalidInputError(
       'request',
-      'has a body that was already read: verify the signature before reading the body, ' +
-        'or pass { body, headers }',
+      'was read already: verify before reading its body, or pass { body, headers }',
     );
   }
   return request.clone().arrayBuffer();

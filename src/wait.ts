@@ -52,13 +52,11 @@ export class WaitTimeoutError extends OnceOnlyError {
     /** The terminal status the work ended with, or `null` when it had not ended. */
     readonly endedAs: LeaseStatusValue | null = null,
   ) {
-    super(
-      endedAs
-        ? `The work on key ${key} ended ${endedAs}, but reading its result did not finish ` +
-            `within ${timeoutMs} ms.`
-        : `The work on key ${key} did not end within ${timeoutMs} ms` +
-            `${lastStatus ? `; last status ${lastStatus.status}` : ''}.`,
-    );
+    const what = endedAs
+      ? `ended ${endedAs}, but reading its result did not finish`
+      : 'did not end';
+    const last = !endedAs && lastStatus ? `; last status ${lastStatus.status}` : '';
+    super(`The work on key ${key} ${what} within ${timeoutMs} ms${last}.`);
   }
 }
 
@@ -99,10 +97,10 @@ export function checkWaitOptions(
 ): WaitSettings {
   checkKnownKeys('options', checkObject('options', options), [...WAIT_OPTION_KEYS, ...extraKeys]);
   const signal = optional('options.signal', options.signal, checkSignal);
-  const onStatus = optional('onStatus', options.onStatus, (field, value) => {
-    if (typeof value !== 'function') throw new InvalidInputError(field, 'must be a function');
-    return value as (status: LeaseStatus) => unknown;
-  });
+  const { onStatus } = options;
+  if (onStatus !== undefined && typeof onStatus !== 'function') {
+    throw new InvalidInputError('onStatus', 'must be a function');
+  }
   const timeoutMs = checkTimeoutMs('timeoutMs', options.timeoutMs ?? DEFAULTS.timeoutMs);
   const minIntervalMs = checkTimeoutMs(
     'pollIntervalMs',
@@ -121,8 +119,8 @@ export function checkWaitOptions(
 /**
  * Polls the key's status until a terminal one and returns its result. With `start`, first
  * starts the work (a keyed run) under the same deadline. A status or result read that fails for
- * a passing reason (no connection, a timeout, 408, 429, 5xx) is logged and tried again at the
- * next poll until the deadline; any other failure rejects at once.
+ * a passing reason (no connection, a timeout, 408, 429, 5xx) is logged and tried again after
+ * the next pause, until the deadline; any other failure rejects at once.
  */
 export async function waitForResult(
   ai: Ai,
@@ -132,136 +130,82 @@ export async function waitForResult(
   start?: (signal: AbortSignal) => PromiseLike<LeaseState>,
   extraKeys: readonly string[] = [],
 ): Promise<AiResult> {
-  const settings = checkWaitOptions(options, extraKeys);
-  const deadline = new Deadline(settings.timeoutMs, settings.signal);
+  const {
+    timeoutMs,
+    minIntervalMs: min,
+    maxIntervalMs: max,
+    ...rest
+  } = checkWaitOptions(options, extraKeys);
+  const deadline = new Deadline(timeoutMs, rest.signal);
   const { signal } = deadline;
-  const pace = new Pace(settings.minIntervalMs, settings.maxIntervalMs);
-  // A read that failed for a passing reason is tried again after the next pause.
-  const pauseAfter = async (read: string, error: unknown): Promise<void> => {
-    if (signal.aborted || !isPassingFailure(error)) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    log.warn(
-      `reading the ${read} of key ${key} failed (${reason}); trying again until the deadline`,
-    );
-    await pace.wait(error instanceof RateLimitError ? error.retryAfterMs : null, signal);
-  };
   let lastStatus: LeaseStatus | null = null;
   let endedAs: LeaseStatusValue | null = null;
 
-  try {
-    if (start) {
-      const state = await start(signal);
-      if (TERMINAL_STATUSES.has(state.status)) endedAs = state.status;
-    }
-
-    while (endedAs === null) {
-      let status: LeaseStatus;
-      try {
-        status = await ai.status(key, { signal });
-      } catch (error) {
-        await pauseAfter('status', error);
-        continue;
-      }
-      lastStatus = status;
-      await report(settings.onStatus, status, signal);
-      if (TERMINAL_STATUSES.has(status.status)) endedAs = status.status;
-      else await pace.wait(hintMs(status), signal);
-    }
-
+  // The server's hint wins within the bounds; without one, the pause doubles each time.
+  let interval = min;
+  const pause = (hintMs: number | null) => {
+    const ms = Math.min(max, Math.max(min, hintMs ?? interval));
+    interval = Math.min(max, interval * 2);
+    return sleep(ms, signal);
+  };
+  const read = async <T>(what: string, call: () => PromiseLike<T>): Promise<T> => {
     for (;;) {
       try {
-        return await ai.result(key, { signal });
+        return await call();
       } catch (error) {
-        await pauseAfter('result', error);
+        if (signal.aborted || !isPassingFailure(error)) throw error;
+        log.warn(`reading the ${what} of key ${key} failed (${error.message}); polling on`);
+        await pause(error instanceof RateLimitError ? error.retryAfterMs : null);
       }
     }
+  };
+
+  // What onStatus throws is marked, to reach the caller as it is. A synchronous throw rejects
+  // at once, so it wins the race below even against a deadline that passed while it ran.
+  const report = async (status: LeaseStatus) => {
+    try {
+      await rest.onStatus?.(status);
+    } catch (error) {
+      throw new OnStatusFailure(error);
+    }
+  };
+  // Rejects once the wait is cancelled or out of time: an onStatus that never settles cannot
+  // hold the wait, and one that rejects later is ignored (the race handles its rejection).
+  const cancelled = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(new AbortError({ cause: signal.reason })));
+  });
+  cancelled.catch(() => {});
+
+  try {
+    if (start) {
+      const { status } = await start(signal);
+      if (TERMINAL_STATUSES.has(status)) endedAs = status;
+    }
+    while (!endedAs) {
+      const status = await read('status', () => ai.status(key, { signal }));
+      lastStatus = status;
+      await Promise.race([report(status), cancelled]);
+      const hint = status.retry_after_sec;
+      if (TERMINAL_STATUSES.has(status.status)) endedAs = status.status;
+      else await pause(typeof hint === 'number' && hint >= 0 ? hint * 1000 : null);
+    }
+    return await read('result', () => ai.result(key, { signal }));
   } catch (error) {
     if (error instanceof OnStatusFailure) throw error.error;
-    if (deadline.expired) throw new WaitTimeoutError(key, settings.timeoutMs, lastStatus, endedAs);
+    if (deadline.expired) throw new WaitTimeoutError(key, timeoutMs, lastStatus, endedAs);
     throw error;
   } finally {
     deadline.dispose();
   }
 }
 
-/**
- * The waits between reads: doubling from the shortest to the longest, or the server's hint
- * within those bounds (the doubling goes on underneath it).
- */
-class Pace {
-  readonly #min: number;
-  readonly #max: number;
-  #next: number;
-
-  constructor(minMs: number, maxMs: number) {
-    this.#min = minMs;
-    this.#max = maxMs;
-    this.#next = minMs;
-  }
-
-  async wait(hintMs: number | null, signal: AbortSignal): Promise<void> {
-    const wanted = hintMs ?? this.#next;
-    this.#next = Math.min(this.#max, this.#next * 2);
-    await sleep(Math.min(this.#max, Math.max(this.#min, wanted)), signal);
-  }
-}
-
-function hintMs(status: LeaseStatus): number | null {
-  const hint = status.retry_after_sec;
-  return typeof hint === 'number' && hint >= 0 ? hint * 1000 : null;
-}
-
 /** A failure that a later read may not meet: no connection, a timeout, 408, 429 or a 5xx. */
-function isPassingFailure(error: unknown): boolean {
-  if (error instanceof ConnectionError) return true;
-  if (!(error instanceof ApiError)) return false;
-  return error.status === 408 || error.status === 429 || error.status >= 500;
+function isPassingFailure(error: unknown): error is Error {
+  const status = error instanceof ApiError ? error.status : 0;
+  return error instanceof ConnectionError || status > 499 || status === 408 || status === 429;
 }
 
 /** What `onStatus` threw: it reaches the caller as it is, not as a timeout or an abort. */
 class OnStatusFailure {
   constructor(readonly error: unknown) {}
-}
-
-/**
- * Calls `onStatus` and awaits a promise it returns, but only until `signal` aborts: a callback
- * that never settles cannot hold the wait past its deadline. A rejection after that is ignored.
- */
-async function report(
-  onStatus: WaitSettings['onStatus'],
-  status: LeaseStatus,
-  signal: AbortSignal,
-): Promise<void> {
-  if (!onStatus) return;
-  let returned: unknown;
-  try {
-    returned = onStatus(status);
-  } catch (error) {
-    throw new OnStatusFailure(error);
-  }
-  if (!isThenable(returned)) return;
-
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError({ cause: signal.reason }));
-    Promise.resolve(returned).then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(new OnStatusFailure(error));
-      },
-    );
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
