@@ -2,12 +2,30 @@
 // blocked by the agent's policy, so that there is something to read.
 //
 //   npm run demo -- examples/audit.ts
+//
+// or against any server, e.g. the local one (`npm run local -- --port 8080`):
+//
+//   ONCEONLY_BASE_URL=http://127.0.0.1:8080 ONCEONLY_API_KEY=once_live_local \
+//     npx tsx examples/audit.ts
 
 import { OnceOnly } from 'onceonly-sdk';
 
 const client = new OnceOnly();
 const agent = 'support_bot';
+const secretOf = (name: string) =>
+  process.env[`${name.toUpperCase()}_SECRET`] ?? `whsec_demo_${name}`;
 
+// A policy may name only registered tools.
+for (const [name, path] of [
+  ['send_email', '/send-email'],
+  ['delete_user', '/delete-user'],
+] as const) {
+  await client.gov.createTool({
+    name,
+    url: `https://tools.example.com${path}`,
+    auth: { type: 'hmac_sha256', secret: secretOf(name) },
+  });
+}
 await client.gov.upsertPolicy({
   agent_id: agent,
   allowed_tools: ['send_email'],

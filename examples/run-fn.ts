@@ -1,29 +1,38 @@
 // Local work done exactly once under a lease: the monthly report is built by one worker, however
-// many start it. The others wait for its result.
+// many start it. Two workers start it here at the same time: one builds it (`ran`), the other
+// waits for its result (`waited`). Run it again and both find it built (`finished`).
 //
 //   npm run demo -- examples/run-fn.ts
+//
+// or against any server, e.g. the local one (`npm run local -- --port 8080`):
+//
+//   ONCEONLY_BASE_URL=http://127.0.0.1:8080 ONCEONLY_API_KEY=once_live_local \
+//     npx tsx examples/run-fn.ts
 
 import { OnceOnly } from 'onceonly-sdk';
 
 const client = new OnceOnly();
+const key = 'report:2026-03';
 
-const run = await client.ai.runFn(
-  'report:2026-03',
-  async (signal) => {
-    // Long work; `signal` aborts if the lease is lost, so stop then.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    signal.throwIfAborted();
-    return { rows: 1280, url: 'https://files.example.com/report-2026-03.csv' };
-  },
-  { ttl: 300, extendEveryMs: 60_000, timeoutMs: 120_000 },
-);
-
-if (run.outcome === 'not_acquired') {
-  console.log(`report:2026-03 is being built elsewhere (${run.status})`);
-} else if (run.outcome === 'ran') {
-  console.log(`report:2026-03 built here: ${run.value.rows} rows at ${run.value.url}`);
-} else {
-  console.log(
-    `report:2026-03 ${run.outcome}: ${run.result.status} ${JSON.stringify(run.result.result)}`,
+async function worker(name: string): Promise<string> {
+  const run = await client.ai.runFn(
+    key,
+    async (signal) => {
+      // Long work; `signal` aborts if the lease is lost, so stop then.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      signal.throwIfAborted();
+      return { rows: 1280, url: 'https://files.example.com/report-2026-03.csv', by: name };
+    },
+    { ttl: 300, extendEveryMs: 60_000, timeoutMs: 120_000, pollIntervalMs: 250 },
   );
+
+  if (run.outcome === 'not_acquired') return `${name}: ${key} is being built elsewhere`;
+  if (run.outcome === 'ran') {
+    return `${name}: ran, built ${key} here: ${run.value.rows} rows at ${run.value.url}`;
+  }
+  return `${name}: ${run.outcome}, ${key} ${run.result.status}: ${JSON.stringify(run.result.result)}`;
+}
+
+for (const line of await Promise.all([worker('worker A'), worker('worker B')])) {
+  console.log(line);
 }

@@ -3,11 +3,14 @@
 // `(Request) => Response`, so it runs in Node (e.g. with @hono/node-server), Deno, Bun or a
 // worker as it is.
 //
-//   npm run demo -- examples/tool-backend.ts   (signs a call as OnceOnly would and sends it)
+// Run as it is, it signs a call as OnceOnly would, sends it to the handler, then a tampered copy;
+// it needs no server:
+//
+//   npx tsx examples/tool-backend.ts    (or npm run demo -- examples/tool-backend.ts)
 
 import { SignatureVerificationError, signToolCall, verifyToolSignature } from 'onceonly-sdk';
 
-const SECRET = process.env.SEND_EMAIL_SECRET ?? 'whsec_demo_secret';
+const SECRET = process.env.SEND_EMAIL_SECRET ?? 'whsec_demo_send_email';
 
 export async function sendEmailTool(request: Request): Promise<Response> {
   try {

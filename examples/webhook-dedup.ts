@@ -2,6 +2,11 @@
 // happen once. The event id is the idempotency key.
 //
 //   npm run demo -- examples/webhook-dedup.ts
+//
+// or against any server, e.g. the local one (`npm run local -- --port 8080`):
+//
+//   ONCEONLY_BASE_URL=http://127.0.0.1:8080 ONCEONLY_API_KEY=once_live_local \
+//     npx tsx examples/webhook-dedup.ts
 
 import { OnceOnly } from 'onceonly-sdk';
 

@@ -2,9 +2,11 @@
 //
 // By default it serves the stateful local server (`onceonly-sdk/testing`, see
 // scripts/onceonly-local.ts) on a free loopback port, in this process, and stops it afterwards.
-// Registered tools on tools.example.com are answered in-process by a small fake that checks
-// OnceOnly's signature, so governed calls really run; keyed runs take 1.5 s, so their progress
-// shows. The tools the quickstart's policy names are registered first, as the API requires.
+// The server starts empty, as a real one does: each example registers what it uses. The demo
+// only provides what a real deployment has besides the server: tool endpoints. Calls to
+// tools.example.com are answered in-process by a small fake that checks OnceOnly's signature
+// with the tool's secret (shared with the example through the environment), so governed calls
+// really run. Keyed runs take 1.5 s, so their progress shows.
 //
 //   npm run demo                      the quickstart, on the local server
 //   npm run demo -- <file>            another example
@@ -37,32 +39,40 @@ if (!existsSync(example)) {
 }
 
 const WORKER_DELAY_MS = 1_500;
-const SEND_EMAIL_SECRET = process.env.SEND_EMAIL_SECRET ?? 'whsec_demo_secret';
+
+/** The secret of a tool, as the examples read it: `<NAME>_SECRET`, else a demo default. */
+const secretOf = (/** @type {string} */ name) =>
+  process.env[`${name.toUpperCase()}_SECRET`] ?? `whsec_demo_${name}`;
 
 /** The fake tool endpoints: each checks the signature with its secret and answers JSON. */
 const TOOLS = [
   {
     name: 'send_email',
     path: '/send-email',
-    secret: SEND_EMAIL_SECRET,
+    secret: secretOf('send_email'),
     /** @param {Record<string, unknown>} args @param {number} n */
     answer: (args, n) => ({ message_id: `msg_${String(n).padStart(4, '0')}`, to: args.to }),
   },
   {
     name: 'create_ticket',
     path: '/create-ticket',
-    secret: 'whsec_demo_create_ticket',
+    secret: secretOf('create_ticket'),
     /** @param {Record<string, unknown>} _args @param {number} n */
     answer: (_args, n) => ({ ticket_id: `T-${1000 + n}` }),
   },
   {
     name: 'delete_user',
     path: '/delete-user',
-    secret: 'whsec_demo_delete_user',
+    secret: secretOf('delete_user'),
     /** @param {Record<string, unknown>} args */
     answer: (args) => ({ deleted: args.user_id ?? null }),
   },
 ];
+
+/** The tools' secrets, as the examples read them from the environment. */
+const TOOL_SECRETS = Object.fromEntries(
+  TOOLS.map((tool) => [`${tool.name.toUpperCase()}_SECRET`, tool.secret]),
+);
 
 /**
  * Runs the example with tsx and resolves to its exit code.
@@ -104,7 +114,7 @@ function fakeTools(verify) {
 }
 
 /**
- * Serves the local server on a free loopback port, registers the demo's tools, runs `fn` with
+ * Serves the local server on a free loopback port, with the fake tool endpoints, runs `fn` with
  * its base URL and key, and stops it whatever happens.
  *
  * @template T
@@ -121,18 +131,6 @@ async function withLocalServer(fn) {
     workerDelayMs: WORKER_DELAY_MS,
   });
   try {
-    for (const tool of TOOLS) {
-      const response = await server.local.fetch(`${server.url}/v1/tools`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${DEFAULT_API_KEY}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          name: tool.name,
-          url: `https://tools.example.com${tool.path}`,
-          auth: { type: 'hmac_sha256', secret: tool.secret },
-        }),
-      });
-      if (!response.ok) throw new Error(`registering ${tool.name}: HTTP ${response.status}`);
-    }
     console.log(`Started a local OnceOnly server at ${server.url} (npm run local serves one too)`);
     return await fn(server.url, DEFAULT_API_KEY);
   } finally {
@@ -153,11 +151,7 @@ if (process.env.ONCEONLY_BASE_URL) {
   });
 } else {
   code = await withLocalServer((url, apiKey) =>
-    runExample({
-      ONCEONLY_BASE_URL: url,
-      ONCEONLY_API_KEY: apiKey,
-      SEND_EMAIL_SECRET,
-    }),
+    runExample({ ONCEONLY_BASE_URL: url, ONCEONLY_API_KEY: apiKey, ...TOOL_SECRETS }),
   );
 }
 process.exitCode = code;

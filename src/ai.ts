@@ -189,11 +189,12 @@ export class Ai {
   /**
    * Polls `status(key)` until the work ends (`completed`, `failed`, `cancelled` or `expired`)
    * and gives its `result(key)`. Waits `pollIntervalMs`, doubling up to `maxPollIntervalMs`, or
-   * the server's `retry_after_sec` within those bounds. Past `timeoutMs` it rejects with
-   * `WaitTimeoutError`; `signal` cancels it.
+   * the server's `retry_after_sec` within those bounds. A read that fails for a passing reason
+   * (no connection, a timeout, 408, 429, 5xx) is tried again until the deadline; other failures
+   * reject at once. Past `timeoutMs` it rejects with `WaitTimeoutError`; `signal` cancels it.
    */
   async wait(key: string, options: WaitOptions = {}): Promise<AiResult> {
-    return waitForResult(this, checkKey(key), options);
+    return waitForResult(this, this.#transport.log, checkKey(key), options);
   }
 
   /**
@@ -202,7 +203,8 @@ export class Ai {
    */
   async runAndWait(params: RunKeyParams, options: WaitOptions = {}): Promise<AiResult> {
     const request = runRequest(params, 'key');
-    return waitForResult(this, (request.body as { key: string }).key, options, (signal) =>
+    const { key } = request.body as { key: string };
+    return waitForResult(this, this.#transport.log, key, options, (signal) =>
       call(this.#transport, () => request, { signal }),
     );
   }

@@ -9,30 +9,39 @@ import {
 } from './errors.js';
 import type { Log } from './internal/log.js';
 import {
+  checkBoolean,
   checkInteger,
+  checkJsonObject,
   checkKey,
-  checkKnownKeys,
-  checkObject,
-  checkSignal,
   checkString,
   checkTimeoutMs,
+  LIMITS,
   MAX_TIMER_MS,
   optional,
 } from './internal/validate.js';
-import type { AiResult, LeaseStatusValue } from './types.js';
-import { TERMINAL_STATUSES, WAIT_OPTION_KEYS, type WaitOptions } from './wait.js';
+import type { AiResult, LeaseOutcome, LeaseStatusValue } from './types.js';
+import {
+  checkWaitOptions,
+  TERMINAL_STATUSES,
+  WAIT_OPTION_KEYS,
+  type WaitOptions,
+  waitForResult,
+} from './wait.js';
 
 export interface RunFnOptions extends WaitOptions {
   /** The lease's TTL in seconds (the API's unit). Default 300. */
   ttl?: number | undefined;
-  /** Metadata stored with the lease. */
+  /** Metadata stored with the lease; at most 2048 bytes as JSON. */
   metadata?: Record<string, unknown> | undefined;
   /**
    * How often the heartbeat extends the lease, in milliseconds. Default, and at most: a third of
    * the TTL the server granted (it may grant less than `ttl`).
    */
   extendEveryMs?: number | undefined;
-  /** When someone else holds the lease: wait for their result (default) or return at once. */
+  /**
+   * When someone else holds the lease: wait for their result (`true`, the default) or return
+   * `not_acquired` at once (`false`).
+   */
   waitOnConflict?: boolean | undefined;
   /** The `error_code` stored when `fn` throws. Default `fn_error`. */
   errorCode?: string | undefined;
@@ -40,7 +49,8 @@ export interface RunFnOptions extends WaitOptions {
 
 /**
  * How `runFn` ended. `ran`: this call held the lease and `fn` completed (`value` is what `fn`
- * returned; `result` is what the API stored: `fn`'s object, or `{ value }` for anything else);
+ * returned; `result` is what the API stored: `fn`'s object, or `{ value }` for anything else;
+ * should reading it back fail, the result this call completed the lease with);
  * `waited`: someone else held it and this call waited for their result; `finished`: the work on
  * the key had already ended; `not_acquired`: someone else holds it and `waitOnConflict` is false.
  */
@@ -51,8 +61,9 @@ export type RunFnResult<T = unknown> =
 
 /**
  * The lease was lost while `fn` ran: the heartbeat found it expired, taken over or finished, or
- * could not extend it before it ran out. `fn`'s signal was aborted with this error. The work
- * may have to be undone: another caller may now hold the key.
+ * could not extend it before it ran out. `fn`'s signal was aborted with this error, and `runFn`
+ * rejected at once, without waiting for `fn`. The work may have to be undone: another caller may
+ * now hold the key.
  */
 export class LeaseLostError extends OnceOnlyError {
   override name = 'LeaseLostError';
@@ -70,14 +81,47 @@ const DEFAULT_TTL_SEC = 300;
 const HEARTBEAT_RETRY_MS = 5_000;
 // How many times a waiter whose holder let the lease expire tries to take the lease itself.
 const MAX_ROUNDS = 3;
-const RUN_FN_OPTION_KEYS = [
-  ...WAIT_OPTION_KEYS,
+const RUN_FN_OWN_KEYS = [
   'ttl',
   'metadata',
   'extendEveryMs',
   'waitOnConflict',
   'errorCode',
 ] as const satisfies readonly (keyof RunFnOptions)[];
+export const RUN_FN_OPTION_KEYS = [...WAIT_OPTION_KEYS, ...RUN_FN_OWN_KEYS] as const;
+
+/** `runFn`'s options, checked, with their defaults filled in. */
+interface RunFnSettings {
+  ttl: number;
+  metadata: Record<string, unknown> | undefined;
+  extendEveryMs: number;
+  waitOnConflict: boolean;
+  errorCode: string;
+  signal: AbortSignal | undefined;
+}
+
+/** Checks every option of `runFn`, so that a bad one is refused before any request. */
+export function checkRunFnOptions(options: RunFnOptions): RunFnSettings {
+  const { signal } = checkWaitOptions(options, RUN_FN_OWN_KEYS);
+  const ttl = checkInteger('ttl', options.ttl ?? DEFAULT_TTL_SEC, { min: 1 });
+  const extendEveryMs = checkTimeoutMs(
+    'extendEveryMs',
+    options.extendEveryMs ?? Math.min(MAX_TIMER_MS, (ttl * 1000) / 3),
+  );
+  if (extendEveryMs >= ttl * 1000) {
+    throw new InvalidInputError('extendEveryMs', `must be shorter than the TTL (${ttl} s)`);
+  }
+  return {
+    ttl,
+    metadata: optional('metadata', options.metadata, (field, value) =>
+      checkJsonObject(field, value, LIMITS.metadataMaxBytes),
+    ),
+    extendEveryMs,
+    waitOnConflict: checkBoolean('waitOnConflict', options.waitOnConflict ?? true),
+    errorCode: checkString('errorCode', options.errorCode ?? 'fn_error', { max: 128 }),
+    signal,
+  };
+}
 
 export async function runFn<T>(
   ai: Ai,
@@ -87,30 +131,14 @@ export async function runFn<T>(
   options: RunFnOptions,
 ): Promise<RunFnResult<T>> {
   checkKey(key);
-  checkKnownKeys('options', checkObject('options', options), RUN_FN_OPTION_KEYS);
-  optional('options.signal', options.signal, checkSignal);
   if (typeof fn !== 'function') throw new InvalidInputError('fn', 'must be a function');
-  const ttl = checkInteger('ttl', options.ttl ?? DEFAULT_TTL_SEC, { min: 1 });
-  const extendEveryMs = checkTimeoutMs(
-    'extendEveryMs',
-    options.extendEveryMs ?? Math.min(MAX_TIMER_MS, (ttl * 1000) / 3),
-  );
-  if (extendEveryMs >= ttl * 1000) {
-    throw new InvalidInputError('extendEveryMs', `must be shorter than the TTL (${ttl} s)`);
-  }
-  const errorCode = checkString('errorCode', options.errorCode ?? 'fn_error', { max: 128 });
-  const { signal } = options;
-  const waitOptions = Object.fromEntries(
-    WAIT_OPTION_KEYS.filter((name) => options[name] !== undefined).map((name) => [
-      name,
-      options[name],
-    ]),
-  );
+  const { ttl, metadata, extendEveryMs, waitOnConflict, errorCode, signal } =
+    checkRunFnOptions(options);
 
   for (let round = 1; ; round++) {
     const requestedAt = Date.now();
     const lease = await ai.lease(
-      { key, ttl, ...(options.metadata && { metadata: options.metadata }) },
+      { key, ttl, ...(metadata && { metadata }) },
       { ...(signal && { signal }) },
     );
 
@@ -123,27 +151,46 @@ export async function runFn<T>(
       // was granted, counted from before the request, to be on the safe side.
       const grantedSec = typeof lease.ttl === 'number' && lease.ttl > 0 ? lease.ttl : ttl;
       const held = { key, lease_id: lease.lease_id, ttl };
-      const value = await runUnderLease(ai, log, held, fn, {
+      const { value, stored } = await runUnderLease(ai, log, held, fn, {
         everyMs: Math.min(extendEveryMs, (grantedSec * 1000) / 3),
         validUntil: requestedAt + grantedSec * 1000,
         errorCode,
         signal,
       });
       // The work is done and stored: reading it back is not cancelled by the caller's signal.
-      return { outcome: 'ran', result: await ai.result(key), value };
+      return { outcome: 'ran', result: await readBack(ai, log, stored), value };
     }
 
     if (TERMINAL_STATUSES.has(lease.status)) {
       return { outcome: 'finished', result: await ai.result(key, { ...(signal && { signal }) }) };
     }
-    if (options.waitOnConflict === false) {
+    if (!waitOnConflict) {
       return { outcome: 'not_acquired', result: null, status: lease.status };
     }
 
-    const result = await ai.wait(key, waitOptions);
+    // The wait options are among runFn's; the wait takes them and leaves the others.
+    const result = await waitForResult(ai, log, key, options, undefined, RUN_FN_OWN_KEYS);
     // The holder let its lease run out without finishing: the key can be taken again.
     if (result.status !== 'expired' || round === MAX_ROUNDS) return { outcome: 'waited', result };
   }
+}
+
+/**
+ * The result as the API stores it, read back with `result(key)`. When that read fails, the
+ * result this call completed the lease with: the work is stored, and `fn`'s value must not be
+ * lost for want of a read.
+ */
+async function readBack(ai: Ai, log: Log, stored: AiResult): Promise<AiResult> {
+  try {
+    return await ai.result(stored.key);
+  } catch (error) {
+    log.warn(`could not read back the result of key ${stored.key} (${reasonOf(error)})`);
+    return stored;
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 interface HeldLease {
@@ -163,7 +210,9 @@ interface LeaseRunOptions {
 
 /**
  * Runs `fn` while a heartbeat extends the lease, then stores its result with `complete`.
- * - A lost lease aborts `fn`'s signal and rejects with `LeaseLostError`; nothing is completed.
+ * Resolves to `fn`'s value and the result as stored.
+ * - A lost lease aborts `fn`'s signal and rejects with `LeaseLostError` at once, without
+ *   waiting for `fn`; whatever `fn` later returns or throws is ignored, and nothing is stored.
  * - `fn` throwing marks the lease failed (`errorCode`) and rethrows `fn`'s error.
  * - The caller aborting aborts `fn`'s signal. The heartbeat goes on until `fn` settles (a
  *   lease dropped under running work would let a second worker start); a result `fn` still
@@ -176,23 +225,30 @@ async function runUnderLease<T>(
   lease: HeldLease,
   fn: (signal: AbortSignal) => T | Promise<T>,
   options: LeaseRunOptions,
-): Promise<Awaited<T>> {
+): Promise<{ value: Awaited<T>; stored: AiResult }> {
   const { signal } = options;
   const work = new AbortController();
   const onCallerAbort = () => work.abort(signal?.reason);
   if (signal?.aborted) onCallerAbort();
   else signal?.addEventListener('abort', onCallerAbort, { once: true });
   let lost: LeaseLostError | null = null;
-  const heartbeat = new Heartbeat(ai, log, lease, options, (error) => {
-    lost = error;
-    work.abort(error);
+  let heartbeat!: Heartbeat;
+  const leaseLost = new Promise<never>((_, reject) => {
+    heartbeat = new Heartbeat(ai, log, lease, options, (error) => {
+      lost = error;
+      work.abort(error);
+      reject(error);
+    });
   });
 
   let value: Awaited<T>;
   try {
     heartbeat.start();
+    // A race rather than a plain await: a lost lease ends the call even while `fn` ignores its
+    // signal. The race handles `fn`'s late settling too, so it is never an unhandled rejection.
+    const running = (async () => fn(work.signal))();
     try {
-      value = await fn(work.signal);
+      value = await Promise.race([running, leaseLost]);
     } catch (error) {
       if (lost) throw lost;
       if (signal?.aborted) throw new AbortError({ cause: signal.reason });
@@ -212,22 +268,39 @@ async function runUnderLease<T>(
     await failLease(ai, log, lease, 'result_invalid');
     throw new InvalidInputError('fn result', `cannot be stored: ${(error as Error).message}`);
   }
-  await completeLease(ai, lease, result);
-  return value;
+  const outcome = await completeLease(ai, lease, result);
+  const stored: AiResult = {
+    ok: true,
+    status: 'completed',
+    key: lease.key,
+    result: result ?? null,
+    result_hash: outcome?.result_hash ?? null,
+    error_code: null,
+    done_at: outcome?.done_at ?? null,
+  };
+  return { value, stored };
 }
 
+/**
+ * Completes the lease with `result`. Resolves to the API's answer, or `null` when a retried
+ * complete found the lease already completed by its own first attempt.
+ */
 async function completeLease(
   ai: Ai,
   lease: HeldLease,
   result: Record<string, unknown> | undefined,
-) {
+): Promise<LeaseOutcome | null> {
   try {
-    await ai.complete({ key: lease.key, lease_id: lease.lease_id, ...(result && { result }) });
+    return await ai.complete({
+      key: lease.key,
+      lease_id: lease.lease_id,
+      ...(result && { result }),
+    });
   } catch (error) {
     // A retried complete whose first attempt went through finds the lease already completed.
     const detail = error instanceof ConflictError ? error.detail : undefined;
     if (typeof detail === 'object' && !Array.isArray(detail) && detail.status === 'completed') {
-      return;
+      return null;
     }
     if (error instanceof NotFoundError || error instanceof ConflictError) {
       throw new LeaseLostError(lease.key, { cause: error });
@@ -244,8 +317,9 @@ async function failLease(ai: Ai, log: Log, lease: HeldLease, errorCode: string):
   try {
     await ai.fail({ key: lease.key, lease_id: lease.lease_id, error_code: errorCode });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    log.warn(`could not mark the lease on key ${lease.key} failed (${reason}); it will expire`);
+    log.warn(
+      `could not mark the lease on key ${lease.key} failed (${reasonOf(error)}); it will expire`,
+    );
   }
 }
 
@@ -342,8 +416,9 @@ class Heartbeat {
         this.#lose(error);
         return;
       }
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#log.warn(`heartbeat of the lease on key ${key} failed (${reason}); trying again`);
+      this.#log.warn(
+        `heartbeat of the lease on key ${key} failed (${reasonOf(error)}); trying again`,
+      );
       this.#schedule(Math.min(this.#everyMs, HEARTBEAT_RETRY_MS));
     }
   }

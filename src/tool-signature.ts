@@ -46,8 +46,10 @@ const SIGNATURE_PATTERN = /^[0-9a-f]{64}$/i;
 /**
  * Checks that a call to your tool comes from OnceOnly and is fresh. Resolves to the raw body
  * (as text) and the timestamp; rejects with `SignatureVerificationError` saying why not. A
- * `Request` is cloned, so it can still be read afterwards. The comparison is constant-time
- * (WebCrypto's HMAC verify).
+ * `Request` is cloned, so it can still be read afterwards; one whose body was already read (or
+ * is being read) rejects with `InvalidInputError`: that is a mistake in the backend, not a
+ * forged call, so verify before reading the body, or pass `{ body, headers }`. The comparison is
+ * constant-time (WebCrypto's HMAC verify).
  */
 export async function verifyToolSignature(
   call: SignedCall,
@@ -59,7 +61,7 @@ export async function verifyToolSignature(
   const toleranceMs = checkNumber('toleranceMs', options.toleranceMs ?? 300_000, { min: 0 });
   const now = checkNumber('now', options.now ?? Date.now());
   const headers = call instanceof Request ? call.headers : new Headers(call.headers);
-  const body = call instanceof Request ? await call.clone().arrayBuffer() : call.body;
+  const body = call instanceof Request ? await readBody(call) : call.body;
 
   const signature = headers.get('X-OnceOnly-Signature')?.trim();
   if (!signature) reject('missing_signature', 'X-OnceOnly-Signature is missing');
@@ -110,6 +112,17 @@ export async function signToolCall(
     'X-OnceOnly-Timestamp': String(Math.floor(now / 1000)),
     'X-OnceOnly-Signature-Alg': ALGORITHM,
   };
+}
+
+/** The raw body of a `Request`, read from a clone. */
+function readBody(request: Request): Promise<ArrayBuffer> {
+  if (request.bodyUsed || request.body?.locked) {
+    throw new InvalidInputError(
+      'request',
+      'was read already: verify before reading its body, or pass { body, headers }',
+    );
+  }
+  return request.clone().arrayBuffer();
 }
 
 function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {

@@ -4,6 +4,7 @@ import {
   InvalidInputError,
   type LeaseStatus,
   NotFoundError,
+  type OnceOnly,
   type WaitOptions,
   WaitTimeoutError,
 } from '../../src/index.js';
@@ -11,6 +12,7 @@ import {
   after,
   aiResult,
   apiError,
+  connectionFailure,
   hang,
   json,
   leaseState,
@@ -50,6 +52,14 @@ function pollTimes(api: ScriptedApi): number[] {
 async function waitFor(api: ScriptedApi, options: WaitOptions, limitMs = 120_000) {
   const outcome = settle(api.client().ai.wait(KEY, options));
   await vi.advanceTimersByTimeAsync(limitMs);
+  expect(outcome.done).toBe(true);
+  return outcome;
+}
+
+/** Starts `ai.wait` on KEY with `client` and runs fake time until nothing is scheduled. */
+async function settleWith(client: OnceOnly, options: WaitOptions) {
+  const outcome = settle(client.ai.wait(KEY, options));
+  await vi.runAllTimersAsync();
   expect(outcome.done).toBe(true);
   return outcome;
 }
@@ -310,6 +320,137 @@ describe('ai.wait when a status call fails', () => {
     const outcome = await waitFor(api, {});
     expect(outcome.error).toBeInstanceOf(NotFoundError);
   });
+
+  it('keeps polling through 500, 503, 429, 408 and connection failures until a terminal status', async () => {
+    const api = waitApi([
+      json(leaseStatus(KEY, 'in_progress')),
+      apiError(500, 'internal'),
+      apiError(503, 'unavailable'),
+      connectionFailure(),
+      apiError(429, 'rate_limited'),
+      apiError(408, 'request_timeout'),
+      json(leaseStatus(KEY, 'completed')),
+    ]);
+    const outcome = settle(
+      api.client({ maxRetries: 0 }).ai.wait(KEY, { pollIntervalMs: 1000, maxPollIntervalMs: 1000 }),
+    );
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(outcome.value).toEqual(DONE);
+    // One status call a second, the failed ones included, then the result.
+    expect(pollTimes(api)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000]);
+    expect(api.to(RESULT)).toHaveLength(1);
+  });
+
+  it('backs off after a failed status call as after a running one', async () => {
+    const api = waitApi([
+      apiError(502, 'bad_gateway'),
+      apiError(502, 'bad_gateway'),
+      ...statuses('completed'),
+    ]);
+    await settleWith(api.client({ maxRetries: 0 }), {
+      pollIntervalMs: 100,
+      maxPollIntervalMs: 1000,
+    });
+    expect(pollTimes(api)).toEqual([0, 100, 300]);
+  });
+
+  it('follows Retry-After of a 429 within the poll bounds', async () => {
+    const api = waitApi([
+      json({ detail: { error: 'rate_limited' } }, 429, { 'Retry-After': '3' }),
+      ...statuses('completed'),
+    ]);
+    await settleWith(api.client({ maxRetries: 0 }), { pollIntervalMs: 500 });
+    expect(pollTimes(api)).toEqual([0, 3000]);
+  });
+
+  it('keeps trying until the deadline, then rejects with WaitTimeoutError', async () => {
+    const api = waitApi([json(leaseStatus(KEY, 'in_progress')), apiError(503, 'unavailable')]);
+    const outcome = await waitFor(api, {
+      timeoutMs: 10_000,
+      pollIntervalMs: 1000,
+      maxPollIntervalMs: 1000,
+    });
+    expect(outcome.error).toBeInstanceOf(WaitTimeoutError);
+    expect((outcome.error as WaitTimeoutError).lastStatus?.status).toBe('in_progress');
+    expect(outcome.at).toBe(start + 10_000);
+  });
+
+  it.each([
+    [401, 'AuthenticationError'],
+    [403, 'AuthenticationError'],
+    [422, 'ValidationError'],
+    [400, 'BadRequestError'],
+  ])('rejects at once for a %i (%s), with most of the deadline left', async (code, name) => {
+    const api = waitApi([json(leaseStatus(KEY, 'in_progress')), json({ detail: 'no' }, code)]);
+    const outcome = await waitFor(api, { pollIntervalMs: 1000, maxPollIntervalMs: 1000 });
+    expect((outcome.error as Error).name).toBe(name);
+    expect(outcome.at).toBe(start + 1000);
+    expect(api.to(STATUS)).toHaveLength(2);
+  });
+
+  it('tries the result read again after a passing failure', async () => {
+    const api = waitApi(statuses('completed'), {
+      [RESULT]: [apiError(500, 'internal'), connectionFailure(), json(DONE)],
+    });
+    const outcome = await settleWith(api.client({ maxRetries: 0 }), { pollIntervalMs: 500 });
+    expect(outcome.value).toEqual(DONE);
+    expect(api.routes()).toEqual([STATUS, RESULT, RESULT, RESULT]);
+  });
+
+  it('logs a warning for each passing failure when logging is on', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      error() {},
+      warn: (line: string) => warnings.push(line),
+      info() {},
+      debug() {},
+    };
+    const api = waitApi([apiError(500, 'internal'), ...statuses('completed')]);
+    await settleWith(api.client({ maxRetries: 0, logger, logLevel: 'warn' }), {});
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`reading the status of key ${KEY} failed`);
+    expect(warnings[0]).toContain('500');
+  });
+});
+
+describe('ai.wait past its deadline while reading the result of work that ended', () => {
+  it('says the work ended and the result read did not finish, with endedAs', async () => {
+    const api = waitApi(statuses('in_progress', 'completed'), { [RESULT]: hang() });
+    const outcome = await waitFor(api, { timeoutMs: 3000, pollIntervalMs: 1000 });
+
+    const error = outcome.error as WaitTimeoutError;
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(error.endedAs).toBe('completed');
+    expect(error.lastStatus?.status).toBe('completed');
+    expect(error.message).toBe(
+      `The work on key ${KEY} ended completed, but reading its result did not finish within 3000 ms.`,
+    );
+  });
+
+  it('says so too when runAndWait’s run call already answered a terminal status', async () => {
+    const api = waitApi(statuses('in_progress'), {
+      [RUN]: json(leaseState(KEY, 'failed')),
+      [RESULT]: hang(),
+    });
+    const outcome = settle(api.client().ai.runAndWait({ key: KEY }, { timeoutMs: 2000 }));
+    await vi.advanceTimersByTimeAsync(2000);
+
+    const error = outcome.error as WaitTimeoutError;
+    expect(error.endedAs).toBe('failed');
+    expect(error.lastStatus).toBeNull();
+    expect(error.message).toContain('ended failed, but reading its result did not finish');
+  });
+
+  it('has endedAs null and says the work did not end when it was still running', async () => {
+    const api = waitApi(statuses('in_progress'));
+    const outcome = await waitFor(api, { timeoutMs: 2000 });
+    const error = outcome.error as WaitTimeoutError;
+    expect(error.endedAs).toBeNull();
+    expect(error.message).toBe(
+      `The work on key ${KEY} did not end within 2000 ms; last status in_progress.`,
+    );
+  });
 });
 
 describe('ai.wait onStatus', () => {
@@ -346,10 +487,63 @@ describe('ai.wait onStatus', () => {
     expect(api.to(STATUS)).toHaveLength(1);
     expect(api.to(RESULT)).toHaveLength(0);
   });
+
+  it('is cut off at the deadline when it never settles, leaving no timer behind', async () => {
+    const api = waitApi(statuses('in_progress'));
+    const outcome = await waitFor(api, {
+      timeoutMs: 2000,
+      onStatus: () => new Promise(() => {}),
+    });
+    expect(outcome.error).toBeInstanceOf(WaitTimeoutError);
+    expect(outcome.at).toBe(start + 2000);
+    expect(api.to(STATUS)).toHaveLength(1);
+  });
+
+  it('is cut off by the signal while it runs', async () => {
+    const api = waitApi(statuses('in_progress', 'completed'));
+    const controller = new AbortController();
+    const slow = () => new Promise<void>((resolve) => setTimeout(resolve, 10_000));
+    const outcome = settle(
+      api.client().ai.wait(KEY, { signal: controller.signal, onStatus: slow }),
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(outcome.error).toBeInstanceOf(AbortError);
+    expect(outcome.at).toBe(start + 1000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(api.to(STATUS)).toHaveLength(1);
+  });
+
+  it('ignores a rejection that comes after the deadline cut it off', async () => {
+    const api = waitApi(statuses('in_progress'));
+    const late = () =>
+      new Promise<void>((_, reject) => setTimeout(() => reject(new Error('late')), 5000));
+    const outcome = await waitFor(api, { timeoutMs: 2000, onStatus: late });
+    // Rejected at 5000 ms with nobody waiting: no unhandled rejection fails the run.
+    expect(outcome.error).toBeInstanceOf(WaitTimeoutError);
+    expect(outcome.at).toBe(start + 2000);
+  });
+
+  it('gives its own error, not WaitTimeoutError, when it throws after outlasting the deadline', async () => {
+    const api = waitApi(statuses('in_progress'));
+    const broken = new Error('progress bar broke');
+    const outcome = await waitFor(api, {
+      timeoutMs: 2000,
+      onStatus: () => {
+        // A slow synchronous callback: the deadline passes while it runs, then it throws.
+        vi.advanceTimersByTime(3000);
+        throw broken;
+      },
+    });
+    expect(outcome.error).toBe(broken);
+  });
 });
 
 describe('ai.wait input', () => {
   it.each([
+    ['an onStatus that is not a function', { onStatus: 'log' as never }],
     ['maxPollIntervalMs below pollIntervalMs', { pollIntervalMs: 1000, maxPollIntervalMs: 500 }],
     ['a timeoutMs of 0', { timeoutMs: 0 }],
     ['a negative pollIntervalMs', { pollIntervalMs: -1 }],

@@ -246,11 +246,45 @@ describe('idempotent: the key', () => {
     const api = lockApi();
     const wrapped = idempotent(api.client(), sendEmail);
     await wrapped('a');
-    await wrapped('a', undefined);
     await wrapped('a', null);
-    const [one, withUndefined, withNull] = lockKeys(api);
-    expect(one).not.toBe(withNull);
-    expect(withUndefined).toBe(withNull); // JSON has no undefined in an array: it is null
+    await wrapped('a', {});
+    const [one, withNull, withObject] = lockKeys(api);
+    expect(new Set([one, withNull, withObject]).size).toBe(3);
+  });
+
+  it('is the same for a missing argument and trailing undefined ones: fn runs once', async () => {
+    const api = scriptedApi({ [CHECK_LOCK]: [locked, duplicate, duplicate] });
+    const charge = vi.fn(async (_invoice: string, _amount?: number, _note?: string) => 'charged');
+    const wrapped = idempotent(api.client(), charge, { keyId: 'charge' });
+
+    expect(await wrapped('inv1')).toBe('charged');
+    expect(await wrapped('inv1', undefined)).toBeUndefined();
+    expect(await wrapped('inv1', undefined, undefined)).toBeUndefined();
+
+    expect(charge).toHaveBeenCalledOnce();
+    const [missing, oneUndefined, twoUndefined] = lockKeys(api);
+    expect(oneUndefined).toBe(missing);
+    expect(twoUndefined).toBe(missing);
+  });
+
+  it('keeps an undefined argument followed by others, as null (as JSON writes arrays)', async () => {
+    const api = lockApi();
+    const wrapped = idempotent(api.client(), sendEmail);
+    await wrapped(undefined, { cc: 'b' });
+    await wrapped(null, { cc: 'b' });
+    await wrapped({ cc: 'b' });
+    const [withUndefined, withNull, shifted] = lockKeys(api);
+    expect(withUndefined).toBe(withNull);
+    expect(shifted).not.toBe(withUndefined);
+  });
+
+  it('is the same for an object field set to undefined and a missing one, at any depth', async () => {
+    const api = lockApi();
+    const wrapped = idempotent(api.client(), sendEmail);
+    await wrapped('a', { cc: undefined, meta: { tag: undefined, n: 1 } });
+    await wrapped('a', { meta: { n: 1 } });
+    const [withUndefined, without] = lockKeys(api);
+    expect(withUndefined).toBe(without);
   });
 
   it('changes with keyVersion', async () => {
@@ -386,6 +420,13 @@ describe('canonicalJson', () => {
     expect(canonicalJson([undefined, 1])).toBe('[null,1]');
   });
 
+  it('writes a hole in an array as null, as JSON.stringify does', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
+    const sparse = [, 1, , 2];
+    expect(canonicalJson(sparse)).toBe('[null,1,null,2]');
+    expect(canonicalJson(sparse)).toBe(JSON.stringify(sparse));
+  });
+
   it('uses toJSON, and sorts what it gives', () => {
     expect(canonicalJson({ at: new Date('2026-03-31T10:30:00.000Z') })).toBe(
       '{"at":"2026-03-31T10:30:00.000Z"}',
@@ -426,6 +467,14 @@ describe('callKey', () => {
   it('hashes exactly the canonical text (a fixed vector)', async () => {
     const canonical = '{"args":[{"a":1,"b":[1,2]}],"fn":"f","v":"v1"}';
     expect(await callKey('v1', 'f', [{ b: [1, 2], a: 1 }])).toBe(sha256(canonical));
+  });
+
+  it('leaves trailing undefined arguments out of the hash, and only trailing ones', async () => {
+    const canonical = '{"args":["a",null,1],"fn":"f","v":"v1"}';
+    expect(await callKey('v1', 'f', ['a', undefined, 1, undefined, undefined])).toBe(
+      sha256(canonical),
+    );
+    expect(await callKey('v1', 'f', [undefined])).toBe(await callKey('v1', 'f', []));
   });
 
   it('hashes non-ASCII text as UTF-8', async () => {
@@ -517,5 +566,122 @@ describe('idempotentAi', () => {
     expect(() => idempotentAi(api.client(), async (_s: AbortSignal) => 1)).toThrow(
       InvalidInputError,
     );
+  });
+});
+
+describe('idempotentAi: a duplicate call (one that did not run fn)', () => {
+  const stored = aiResult('any', 'completed', { result: { value: 5 } });
+
+  /** A fake API on which the lease is already `status` (another caller has or had it). */
+  function heldApi(status: 'completed' | 'polling'): ScriptedApi {
+    return scriptedApi({ [LEASE]: json(leaseState('any', status)), [RESULT]: json(stored) });
+  }
+  async function report(_month: string, _signal: AbortSignal) {
+    return 7;
+  }
+
+  it('gives the outcome with the stored result by default', async () => {
+    const api = heldApi('completed');
+    const fn = vi.fn(report);
+    expect(await idempotentAi(api.client(), fn)('2026-03')).toEqual({
+      outcome: 'finished',
+      result: stored,
+    });
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('gives onDuplicate(run, ...args), which sees the stored result', async () => {
+    const api = heldApi('completed');
+    const fn = vi.fn(report);
+    const onDuplicate = vi.fn((run: { result: unknown }, month: string) => ({ month, run }));
+    const wrapped = idempotentAi(api.client(), fn, { onDuplicate });
+
+    expect(await wrapped('2026-03')).toEqual({
+      month: '2026-03',
+      run: { outcome: 'finished', result: stored },
+    });
+    expect(onDuplicate).toHaveBeenCalledOnce();
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('gives onDuplicate a not_acquired outcome too (waitOnConflict: false)', async () => {
+    const api = heldApi('polling');
+    const onDuplicate = vi.fn(() => 'busy');
+    const wrapped = idempotentAi(api.client(), report, { onDuplicate, waitOnConflict: false });
+
+    expect(await wrapped('2026-03')).toBe('busy');
+    expect(onDuplicate).toHaveBeenCalledWith(
+      { outcome: 'not_acquired', result: null, status: 'polling' },
+      '2026-03',
+    );
+  });
+
+  it('gives returnValueOnDuplicate when there is no onDuplicate', async () => {
+    const api = heldApi('completed');
+    expect(await idempotentAi(api.client(), report, { returnValueOnDuplicate: 0 })('x')).toBe(0);
+  });
+
+  it('does not call onDuplicate for a call that ran fn', async () => {
+    const api = scriptedApi({
+      [LEASE]: json(leaseState('any', 'acquired', { lease_id: 'lease_9' })),
+      [COMPLETE]: json({ ok: true, status: 'completed', key: 'any' }),
+      [RESULT]: json(stored),
+    });
+    const onDuplicate = vi.fn(() => 'duplicate');
+    const outcome = await idempotentAi(api.client(), report, { onDuplicate })('2026-03');
+    expect(outcome).toEqual({ outcome: 'ran', result: stored, value: 7 });
+    expect(onDuplicate).not.toHaveBeenCalled();
+  });
+});
+
+describe('the wrappers check every option when wrapping', () => {
+  async function job(_n: number, _signal: AbortSignal) {
+    return 1;
+  }
+
+  it.each([
+    ['an unknown option (a misspelt ttl)', { tll: 60 }],
+    ['an onDuplicate that is not a function', { onDuplicate: 'skip' }],
+    ['a keyFn that is not a function', { keyFn: 'order' }],
+    ['an empty keyPrefix', { keyPrefix: '' }],
+    ['a keyPrefix too long for a key of 256 characters', { keyPrefix: 'p'.repeat(192) }],
+    ['a keyVersion that is not a string', { keyVersion: 2 }],
+    ['a keyId that is not a string', { keyId: 7 }],
+  ])('idempotent refuses %s', (_, options) => {
+    const api = lockApi();
+    expect(() => idempotent(api.client(), sendEmail, options as never)).toThrow(InvalidInputError);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['an unknown option', { retries: 3 }],
+    ['a negative timeoutMs', { timeoutMs: -5 }],
+    ['a NaN pollIntervalMs', { pollIntervalMs: Number.NaN }],
+    ['an onStatus that is not a function', { onStatus: 'x' }],
+    ['a waitOnConflict that is not a boolean', { waitOnConflict: 'no' }],
+    ['a ttl of 0', { ttl: 0 }],
+    ['an extendEveryMs as long as the ttl', { ttl: 10, extendEveryMs: 10_000 }],
+    ['metadata that is not an object', { metadata: 'nightly' }],
+    ['an errorCode that is not a string', { errorCode: 500 }],
+    ['a signal that is not an AbortSignal', { signal: {} }],
+    ['an onDuplicate that is not a function', { onDuplicate: 1 }],
+    ['a fixed key with a keyFn', { key: 'nightly', keyFn: () => 'other' }],
+    ['an empty fixed key', { key: '' }],
+  ])('idempotentAi refuses %s', (_, options) => {
+    const api = lockApi();
+    expect(() => idempotentAi(api.client(), job, options as never)).toThrow(InvalidInputError);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('idempotentAi refuses an fn that is not a function, with a fixed key too', () => {
+    const api = lockApi();
+    const wrap = () => idempotentAi(api.client(), 'report' as never, { key: 'nightly' });
+    expect(wrap).toThrow(expect.objectContaining({ field: 'fn' }));
+  });
+
+  it('idempotentAi names the option it refuses', () => {
+    const api = lockApi();
+    const wrap = () => idempotentAi(api.client(), job, { waitOnConflict: 'no' as never });
+    expect(wrap).toThrow(expect.objectContaining({ field: 'waitOnConflict' }));
   });
 });

@@ -9,6 +9,7 @@ import {
   NotFoundError,
   type RunFnOptions,
 } from '../../src/index.js';
+import { countingAbortController } from '../support/fake-fetch.js';
 import {
   after,
   aiResult,
@@ -362,18 +363,41 @@ describe('runFn when the heartbeat finds the lease lost', () => {
     expect(api.to(EXTEND)).toHaveLength(1);
   });
 
-  it('rejects with LeaseLostError and sends no complete when fn ignores the abort', async () => {
+  it('rejects at once with LeaseLostError while fn ignores the abort, and stores nothing', async () => {
     const api = leaseApi({ [EXTEND]: apiError(409, 'lease_mismatch') });
+    let signal: AbortSignal | undefined;
     const outcome = runFn(
       api,
-      () => new Promise((resolve) => setTimeout(() => resolve({ late: true }), 3000)),
-      { ttl: 30, extendEveryMs: 1000 },
+      (s) => {
+        signal = s;
+        return new Promise((resolve) => setTimeout(() => resolve({ late: true }), 600_000));
+      },
+      { ttl: 30 },
     );
-    await vi.advanceTimersByTimeAsync(5000);
+    await vi.advanceTimersByTimeAsync(10_000);
 
+    // Lost at the first extend (10 s), not when fn resolves (600 s).
     expect(outcome.error).toBeInstanceOf(LeaseLostError);
-    expect(api.to(COMPLETE)).toHaveLength(0);
-    expect(api.to(FAIL)).toHaveLength(0);
+    expect(outcome.at).toBe(start + 10_000);
+    expect(signal?.reason).toBe(outcome.error);
+
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(api.routes()).toEqual([LEASE, EXTEND]);
+  });
+
+  it('ignores fn rejecting after the lease was lost: no fail, no unhandled rejection', async () => {
+    const api = leaseApi({ [EXTEND]: apiError(404, 'lease_not_found') });
+    const outcome = runFn(
+      api,
+      () =>
+        new Promise((_, reject) => setTimeout(() => reject(new Error('gave up late')), 600_000)),
+      { ttl: 30 },
+    );
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(outcome.error).toBeInstanceOf(LeaseLostError);
+
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(api.routes()).toEqual([LEASE, EXTEND]);
   });
 });
 
@@ -610,7 +634,94 @@ describe('runFn when complete fails', () => {
   });
 });
 
+describe('runFn when reading the stored result back fails after complete', () => {
+  it.each([
+    ['a 500', apiError(500, 'internal')],
+    ['a connection error', connectionFailure()],
+    ['a 404', apiError(404, 'lease_not_found')],
+  ])(
+    'resolves ran with fn’s value and the result it completed with, after %s',
+    async (_, failure) => {
+      const completed = { ...OUTCOME, result_hash: 'ab12', done_at: '2026-03-31T10:30:42Z' };
+      const api = leaseApi({ [COMPLETE]: json(completed), [RESULT]: failure });
+      const warnings: string[] = [];
+      const logger = {
+        error() {},
+        warn: (line: string) => warnings.push(line),
+        info() {},
+        debug() {},
+      };
+      const outcome = runFnWith(api, { maxRetries: 0, logger }, () => ({ rows: 3 }));
+      await vi.advanceTimersByTimeAsync(0);
+
+      expect(outcome.value).toEqual({
+        outcome: 'ran',
+        value: { rows: 3 },
+        result: {
+          ok: true,
+          status: 'completed',
+          key: KEY,
+          result: { rows: 3 },
+          result_hash: 'ab12',
+          error_code: null,
+          done_at: '2026-03-31T10:30:42Z',
+        },
+      });
+      expect(api.routes()).toEqual([LEASE, COMPLETE, RESULT]);
+      expect(warnings.join('\n')).toContain(`could not read back the result of key ${KEY}`);
+    },
+  );
+
+  it('builds the result from what fn gave when the complete was a retry the API had done', async () => {
+    const api = leaseApi({
+      [COMPLETE]: apiError(409, 'lease_finished', { status: 'completed' }),
+      [RESULT]: apiError(503, 'unavailable'),
+    });
+    const outcome = runFn(api, () => 'done');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.value).toMatchObject({
+      outcome: 'ran',
+      value: 'done',
+      result: { status: 'completed', result: { value: 'done' }, result_hash: null },
+    });
+  });
+});
+
 describe('runFn input', () => {
+  it.each([
+    ['a negative timeoutMs', { timeoutMs: -5 }, 'timeoutMs'],
+    ['a NaN pollIntervalMs', { pollIntervalMs: Number.NaN }, 'pollIntervalMs'],
+    [
+      'a maxPollIntervalMs below pollIntervalMs',
+      { pollIntervalMs: 900, maxPollIntervalMs: 800 },
+      'maxPollIntervalMs',
+    ],
+    ['an onStatus that is not a function', { onStatus: 'x' }, 'onStatus'],
+    ['a waitOnConflict that is not a boolean', { waitOnConflict: 'no' }, 'waitOnConflict'],
+    ['metadata that is not an object', { metadata: 'cron' }, 'metadata'],
+    ['metadata over 2048 bytes', { metadata: { note: 'x'.repeat(2100) } }, 'metadata'],
+    ['an errorCode over 128 characters', { errorCode: 'e'.repeat(129) }, 'errorCode'],
+    ['an unknown option', { retries: 2 }, 'options.retries'],
+  ])('refuses %s before any request', async (_, options, field) => {
+    const api = leaseApi();
+    const fn = vi.fn();
+    const outcome = runFn(api, fn, options as RunFnOptions);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.error).toBeInstanceOf(InvalidInputError);
+    expect((outcome.error as InvalidInputError).field).toBe(field);
+    expect(api.requests).toHaveLength(0);
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('refuses bad wait options before any request even when they all come together', async () => {
+    const api = leaseApi();
+    const options = { timeoutMs: -5, pollIntervalMs: Number.NaN, onStatus: 'x' };
+    const outcome = runFn(api, vi.fn(), options as unknown as RunFnOptions);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome.error).toBeInstanceOf(InvalidInputError);
+    expect(api.requests).toHaveLength(0);
+  });
+
   it.each([
     ['equal to the ttl', 10, 10_000],
     ['above the ttl', 10, 20_000],
@@ -670,6 +781,42 @@ describe('runFn input', () => {
     await vi.advanceTimersByTimeAsync(59_000);
     expect(api.to(EXTEND).length).toBeLessThanOrEqual(1);
     expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: {} });
+  });
+});
+
+describe('runFn leaves nothing behind', () => {
+  it('cancels an extend in flight when fn finishes, and completes without waiting for it', async () => {
+    const api = leaseApi({ [EXTEND]: hang() });
+    const outcome = runFn(api, workFor(1500, { rows: 1 }), { ttl: 30, extendEveryMs: 1000 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(api.to(EXTEND)[0]?.signal?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(500);
+
+    expect(api.to(EXTEND)[0]?.signal?.aborted).toBe(true);
+    expect(outcome.value).toEqual({ outcome: 'ran', result: DONE, value: { rows: 1 } });
+    expect(outcome.at).toBe(start + 1500);
+  });
+
+  it('removes its listener from the caller’s signal once it has ended', async () => {
+    const api = leaseApi();
+    const { signal, listenerCount } = countingAbortController();
+    const outcome = runFn(api, workFor(1500, {}), { signal, ttl: 30, extendEveryMs: 1000 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(listenerCount()).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(1000);
+
+    expect(outcome.value).toMatchObject({ outcome: 'ran' });
+    expect(listenerCount()).toBe(0);
+  });
+
+  it('removes its listener from the caller’s signal after a lost lease too', async () => {
+    const api = leaseApi({ [EXTEND]: apiError(409, 'lease_expired') });
+    const { signal, listenerCount } = countingAbortController();
+    const outcome = runFn(api, workFor(5000, {}), { signal, ttl: 30, extendEveryMs: 1000 });
+    await vi.advanceTimersByTimeAsync(1000);
+
+    expect(outcome.error).toBeInstanceOf(LeaseLostError);
+    expect(listenerCount()).toBe(0);
   });
 });
 

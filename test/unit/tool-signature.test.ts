@@ -362,3 +362,24 @@ describe('verifyToolSignature input', () => {
     );
   });
 });
+
+describe('verifyToolSignature on a Request whose body was read', () => {
+  it('rejects with InvalidInputError (field request) when the body was read already', async () => {
+    const request = toolRequest(BODY, headersFor(BODY));
+    await request.text();
+
+    const error = await verifyToolSignature(request, SECRET, { now: NOW }).catch((e) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).not.toBeInstanceOf(SignatureVerificationError);
+    expect((error as InvalidInputError).field).toBe('request');
+  });
+
+  it('rejects with InvalidInputError when the body is being read (its stream is locked)', async () => {
+    const request = toolRequest(BODY, headersFor(BODY));
+    request.body?.getReader();
+
+    const error = await verifyToolSignature(request, SECRET, { now: NOW }).catch((e) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe('request');
+  });
+});
