@@ -38,15 +38,20 @@ export function isOnceOnlyError(value: unknown): value is OnceOnlyError {
   return typeof value === 'object' && value !== null && BRAND in value;
 }
 
-/** The input was refused before any request was sent. `field` names the offending input. */
+/**
+ * The input was refused before any request was sent, or an option of the client cannot work (a
+ * `fetch` that throws instead of returning a promise, or gives no `Response`). `field` names
+ * the offending input. Never retried, and never a reason to fail open.
+ */
 export class InvalidInputError extends OnceOnlyError {
   override name = 'InvalidInputError';
 
   constructor(
     readonly field: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${field} ${message}`);
+    super(`${field} ${message}`, options);
   }
 }
 

@@ -33,6 +33,18 @@ export type Send = (request: Outgoing, limits: Limits) => Promise<Incoming>;
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * What `sendWithFetch` throws when the `fetch` it was given does not behave as one: a bug in
+ * that function, which no retry can mend, rather than a failure of the network.
+ */
+export class NotAFetch {
+  constructor(
+    /** What it did, e.g. `threw instead of returning a promise`. */
+    readonly problem: string,
+    readonly cause?: unknown,
+  ) {}
+}
+
 /** The rejection of a `Send` whose time ran out. */
 export function timeoutException(timeoutMs: number): DOMException {
   return new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError');
@@ -56,11 +68,12 @@ export async function sendWithFetch(
   signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    // Called as a plain function: browsers refuse a `fetch` invoked with another `this`
-    // ("Illegal invocation").
-    const request = fetchFn(url, { method, headers, body, signal: controller.signal });
+    const request = callFetch(fetchFn, url, { method, headers, body, signal: controller.signal });
     const honoursSignal = fetchFn === runtimeFetch;
     const response = await (honoursSignal ? request : untilAborted(request, controller.signal));
+    if (typeof response?.text !== 'function' || typeof response.headers?.get !== 'function') {
+      throw new NotAFetch(`must give a Response (got ${describeValue(response)})`);
+    }
     const reading = response.text();
     const text = await (honoursSignal ? reading : untilAborted(reading, controller.signal));
     return {
@@ -76,6 +89,35 @@ export async function sendWithFetch(
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Starts the request. Called as a plain function: browsers refuse a `fetch` invoked with
+ * another `this` ("Illegal invocation").
+ *
+ * A fetch reports every failure, a network's included, by rejecting its promise, so a throw
+ * here is a bug of the function given (or no function at all), never a network failure: it
+ * must not be retried, nor count as the outage that `failOpen` answers. A rejection cannot be
+ * told apart so reliably: the Fetch standard rejects network failures with a `TypeError`, and
+ * each runtime words it differently (`fetch failed`, `Failed to fetch`, `Load failed`, ...), so
+ * every rejection counts as a connection failure.
+ */
+function callFetch(fetchFn: FetchLike, url: string, init: RequestInit): Promise<Response> {
+  let request: Promise<Response>;
+  try {
+    request = fetchFn(url, init);
+  } catch (error) {
+    throw new NotAFetch('threw instead of returning a promise', error);
+  }
+  if (typeof request?.then !== 'function') {
+    throw new NotAFetch(`must return a promise (got ${describeValue(request)})`);
+  }
+  return request;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   type RetryMode,
   type RetryPolicy,
 } from './retry.js';
-import { type FetchLike, type Incoming, type Outgoing, sendWithFetch } from './send.js';
+import { type FetchLike, type Incoming, NotAFetch, type Outgoing, sendWithFetch } from './send.js';
 import { sleep } from './sleep.js';
 import { type PathParams, type QueryParams, requestUrl } from './url.js';
 import {
@@ -219,6 +219,12 @@ export class Transport {
       if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
         throw new TimeoutError(timeoutMs);
       }
+      if (error instanceof NotAFetch) {
+        const described = error.cause === undefined ? '' : `: ${describe(error.cause)}`;
+        const reason = redactText(described, secrets);
+        const cause = reason === described ? error.cause : new Error(reason);
+        throw new InvalidInputError('fetch', `${error.problem}${reason}`, { cause });
+      }
       // A network's own error may quote the request, headers and body included: keep secrets
       // out of the message, and of the cause too, which loggers print with the error.
       const described = describe(error);
@@ -264,6 +270,11 @@ const REQUEST_ID_PATTERN = /^[!-~]{1,128}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/** True for a string every runtime sends as a header value: Latin-1, no line breaks. */
+export function isHeaderValue(value: unknown): value is string {
+  return typeof value === 'string' && HEADER_VALUE.test(value);
+}
+
 /**
  * The headers with their names in lower case and values trimmed, as `Headers` would hold them.
  * An invalid one is refused without echoing its value, which may be a secret.
@@ -274,7 +285,7 @@ export function checkHeaders(
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(checkObject(field, values))) {
-    if (!HEADER_NAME.test(name) || typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+    if (!HEADER_NAME.test(name) || !isHeaderValue(value)) {
       throw new InvalidInputError(`${field}.${name}`, 'is not a valid header name or value');
     }
     headers[name.toLowerCase()] = value.trim();

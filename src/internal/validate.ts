@@ -200,7 +200,8 @@ function fail(field: string, message: string): never {
   throw new InvalidInputError(field, message);
 }
 
-function typeName(value: unknown): string {
+/** How a value's type is named in an error message: `null`, `an array`, or its `typeof`. */
+export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value;
