@@ -12,7 +12,7 @@ import {
 import type { Log } from './log.js';
 // The package build swaps this module per runtime (see the file).
 import { platformSend } from './platform-send.js';
-import { redactJson, redactText } from './redact.js';
+import { redactError, redactJson, redactText } from './redact.js';
 import { newRequestId } from './request-id.js';
 import {
   mayHaveBeenProcessed,
@@ -219,22 +219,18 @@ export class Transport {
       if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
         throw new TimeoutError(timeoutMs);
       }
+      // A network's own error may quote the request, headers and body included, at any depth
+      // of its cause chain: keep secrets out of the message, and out of the cause, which
+      // loggers print with the error.
       if (error instanceof NotAFetch) {
-        const described = error.cause === undefined ? '' : `: ${describe(error.cause)}`;
-        const reason = redactText(described, secrets);
-        const cause = reason === described ? error.cause : new Error(reason);
-        throw new InvalidInputError('fetch', `${error.problem}${reason}`, { cause });
+        if (error.cause === undefined) throw new InvalidInputError('fetch', error.problem);
+        const cause = redactError(error.cause, secrets);
+        throw new InvalidInputError('fetch', `${error.problem}: ${describe(cause)}`, { cause });
       }
-      // A network's own error may quote the request, headers and body included: keep secrets
-      // out of the message, and of the cause too, which loggers print with the error.
-      const described = describe(error);
-      const reason = redactText(described, secrets);
-      const cause = reason === described ? error : new Error(reason);
+      const cause = redactError(error, secrets);
       throw new ConnectionError(
-        `Connection error on ${outgoing.method} ${outgoing.url}: ${reason}`,
-        {
-          cause,
-        },
+        `Connection error on ${outgoing.method} ${outgoing.url}: ${describe(cause)}`,
+        { cause },
       );
     }
   }
@@ -324,9 +320,10 @@ function parseSuccessBody(
     if (text.trim() === '') {
       throw new InvalidResponseError('The response body is empty, expected JSON', info, text);
     }
+    // The parser's message quotes the text around the fault.
     const body = redactText(text, secrets);
     throw new InvalidResponseError('The response body is not valid JSON', info, body, {
-      cause: error,
+      cause: redactError(error, secrets),
     });
   }
 }
