@@ -231,6 +231,21 @@ export function checkKnownKeys(field: string, value: object, known: readonly str
   }
 }
 
+/**
+ * A method's params: an object (not `null`, an array or a positional value) with none but the
+ * `known` keys. A wrong shape or a misspelt key must not be dropped silently: a `deleteTool`
+ * whose scope went missing would delete the global tool.
+ */
+export function checkParams(
+  field: string,
+  value: unknown,
+  known: readonly string[],
+): Record<string, unknown> {
+  const object = checkObject(field, value);
+  checkKnownKeys(field, object, known);
+  return object;
+}
+
 /** An `AbortSignal`, or anything that behaves as one (some runtimes have their own class). */
 export function checkSignal(field: string, value: unknown): AbortSignal {
   const signal = value as AbortSignal | null;
