@@ -88,6 +88,8 @@ interface ResponseInfo {
   status: number;
   headers: Headers;
   request_id: string | null;
+  /** See `ApiError.retriedAfterUnknownOutcome`; `false` when not given. */
+  retriedAfterUnknownOutcome?: boolean | undefined;
 }
 
 /** A response arrived but its body is not the JSON the API promises (empty, HTML, truncated). */
@@ -120,6 +122,15 @@ export class ApiError extends OnceOnlyError {
   readonly code: string | undefined;
   /** The whole body: parsed JSON, or the text when it was not JSON (an HTML page, say). */
   readonly body: unknown;
+  /**
+   * True when this answer came to a retry, and an earlier attempt of the same call had failed
+   * in a way the server may have acted on (a timeout, a broken connection, a 500, 502 or 504).
+   * The server's state may then already hold that attempt's effect: a `NotFoundError` from
+   * `deleteTool` may mean that the first attempt deleted the tool, a `ConflictError` that the
+   * first attempt did the work. `false` when every earlier failure certainly left the server
+   * untouched (408, 429, 503, a connection never opened), or there was none.
+   */
+  readonly retriedAfterUnknownOutcome: boolean;
 
   constructor(info: ResponseInfo, detail: ErrorDetail, body?: unknown) {
     super(`${info.status} ${describeDetail(detail, body)}${requestIdSuffix(info.request_id)}`);
@@ -129,6 +140,7 @@ export class ApiError extends OnceOnlyError {
     this.detail = detail;
     this.code = isCodeDetail(detail) ? detail.error : undefined;
     this.body = body;
+    this.retriedAfterUnknownOutcome = info.retriedAfterUnknownOutcome ?? false;
   }
 }
 

@@ -101,6 +101,8 @@ interface Call {
   timeoutMs: number;
   attempts: number;
   signal: AbortSignal | undefined;
+  /** Set once an attempt has failed in a way the server may have acted on. */
+  retriedAfterUnknownOutcome: boolean;
 }
 
 /**
@@ -136,18 +138,18 @@ export class Transport {
       timeoutMs: checkTimeoutMs('timeoutMs', options.timeoutMs ?? config.timeoutMs),
       attempts: maxRetries + 1,
       signal: options.signal,
+      retriedAfterUnknownOutcome: false,
     };
-    let retriedAfterUnknownOutcome = false;
 
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#tryOnce(call, attempt);
-      if ('incoming' in outcome) return { ...outcome, retriedAfterUnknownOutcome };
+      if ('incoming' in outcome) return outcome;
 
       const { failure, retryAfterMs } = outcome;
       const delayMs = nextDelayMs(failure, retryAfterMs, req.retry, attempt, config.retryPolicy);
       if (delayMs === null || attempt > maxRetries) throw failure;
 
-      retriedAfterUnknownOutcome ||= mayHaveBeenProcessed(failure);
+      call.retriedAfterUnknownOutcome ||= mayHaveBeenProcessed(failure);
       const reason = failure instanceof ApiError ? `HTTP ${failure.status}` : failure.message;
       config.log.warn(
         `${call.label} retrying in ${delayMs} ms after ${reason} ` +
@@ -165,10 +167,7 @@ export class Transport {
   async #tryOnce(
     call: Call,
     attempt: number,
-  ): Promise<
-    | Omit<ApiResponse, 'retriedAfterUnknownOutcome'>
-    | { failure: ApiError | ConnectionError; retryAfterMs: number | null }
-  > {
+  ): Promise<ApiResponse | { failure: ApiError | ConnectionError; retryAfterMs: number | null }> {
     const { log } = this.#config;
     const started = Date.now();
     let incoming: Incoming;
@@ -191,11 +190,12 @@ export class Transport {
 
     if ((status >= 200 && status < 300) || call.req.acceptStatuses?.includes(status)) {
       const data = parseSuccessBody(incoming, requestId, call.secrets);
-      return { data, incoming, request_id: requestId };
+      const { retriedAfterUnknownOutcome } = call;
+      return { data, incoming, request_id: requestId, retriedAfterUnknownOutcome };
     }
     const errorBody = redactJson(parseErrorBody(text), call.secrets);
     const retryAfterMs = parseRetryAfterMs(incoming.header('Retry-After'));
-    const info = responseInfo(incoming, requestId);
+    const info = responseInfo(incoming, requestId, call.retriedAfterUnknownOutcome);
     const failure = apiErrorFor(info, errorDetailOf(errorBody), errorBody, retryAfterMs);
     return { failure, retryAfterMs };
   }
@@ -303,8 +303,14 @@ function serializeBody(body: unknown): string {
 }
 
 /** What an error says of the response it came from. */
-export function responseInfo(incoming: Incoming, requestId: string | null) {
-  return { status: incoming.status, headers: incoming.response().headers, request_id: requestId };
+export function responseInfo(
+  incoming: Incoming,
+  requestId: string | null,
+  retriedAfterUnknownOutcome = false,
+) {
+  const { status } = incoming;
+  const headers = incoming.response().headers;
+  return { status, headers, request_id: requestId, retriedAfterUnknownOutcome };
 }
 
 function parseSuccessBody(

@@ -6,6 +6,7 @@ import {
   ApiError,
   ConnectionError,
   InternalServerError,
+  NotFoundError,
   type OnceOnly,
   RateLimitError,
   TimeoutError,
@@ -259,6 +260,41 @@ describe('which failures are retried', () => {
 
     expect(fetch.calls).toHaveLength(1);
     expect(error).toBeInstanceOf(TimeoutError);
+  });
+});
+
+describe('an error after retries says whether an earlier attempt may have acted', () => {
+  const DELETE_TOOL = (c: OnceOnly) => c.gov.deleteTool('send_email');
+  const NOT_FOUND = json(404, { detail: 'Tool not found' });
+
+  it.each<[string, Reply[], boolean]>([
+    ['502 then 404: the first attempt may have deleted it', [errorReply(502), NOT_FOUND], true],
+    ['a timeout then 404', [neverAnswers(), NOT_FOUND], true],
+    ['ECONNRESET then 404', [fetchFailed('ECONNRESET'), NOT_FOUND], true],
+    [
+      '500, then 503, then 404: the mark stays',
+      [errorReply(500), errorReply(503), NOT_FOUND],
+      true,
+    ],
+    ['503 then 404: the server did not act on the first', [errorReply(503), NOT_FOUND], false],
+    ['429 then 404', [errorReply(429), NOT_FOUND], false],
+    ['ECONNREFUSED then 404: nothing was sent', [fetchFailed('ECONNREFUSED'), NOT_FOUND], false],
+    ['404 at once', [NOT_FOUND], false],
+  ])('deleteTool answered %s', async (_, replies, expected) => {
+    const fetch = fakeFetch(...replies);
+    const error = await failureOf(DELETE_TOOL(clientWith(fetch, { timeoutMs: 1000 })));
+
+    expect(fetch.calls).toHaveLength(replies.length);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).retriedAfterUnknownOutcome).toBe(expected);
+  });
+
+  it('marks the last error when the retries run out after an unknown outcome', async () => {
+    const fetch = fakeFetch(errorReply(502), errorReply(429));
+    const error = await failureOf(clientWith(fetch, { maxRetries: 1 }).me());
+
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).retriedAfterUnknownOutcome).toBe(true);
   });
 });
 
