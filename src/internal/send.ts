@@ -19,7 +19,10 @@ export interface Incoming {
   /** A response header, or `null`. */
   header(name: string): string | null;
   text: string;
-  /** The response as a Web `Response`, body included (made when first asked for). */
+  /**
+   * The answer as a new Web `Response`, its body unread: the status, status text, headers and
+   * body text of the answer. Made at each call, and only when asked for.
+   */
   response(): Response;
 }
 
@@ -76,11 +79,13 @@ export async function sendWithFetch(
     }
     const reading = response.text();
     const text = await (honoursSignal ? reading : untilAborted(reading, controller.signal));
+    const { status, statusText, headers: responseHeaders } = response;
     return {
-      status: response.status,
-      header: (name) => response.headers.get(name),
+      status,
+      header: (name) => responseHeaders.get(name),
       text,
-      response: () => response,
+      // The body of `response` has been read: what `.withResponse()` gives is made afresh.
+      response: () => responseOf(status, statusText, responseHeaders, text),
     };
   } catch (error) {
     // A fetch rejects an abort with an error of its own; what aborted it is the reason.
@@ -89,6 +94,18 @@ export async function sendWithFetch(
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Statuses whose response has no body, which `Response` refuses one for. */
+const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
+
+/**
+ * A new `Response` of an answer whose body has been read as `text`. The body goes in as bytes,
+ * so that `Response` adds no `Content-Type` the answer did not have.
+ */
+function responseOf(status: number, statusText: string, headers: Headers, text: string) {
+  const body = NULL_BODY_STATUSES.includes(status) ? null : new TextEncoder().encode(text);
+  return new Response(body, { status, statusText, headers });
 }
 
 /**

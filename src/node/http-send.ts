@@ -150,7 +150,6 @@ function incoming(
   rawHeaders: string[],
   text: string,
 ): Incoming {
-  let response: Response | undefined;
   return {
     status,
     text,
@@ -160,14 +159,13 @@ function incoming(
       return Array.isArray(value) ? value.join(', ') : value;
     },
     response() {
-      if (response) return response;
       const pairs: [string, string][] = [];
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
         pairs.push([rawHeaders[i] as string, rawHeaders[i + 1] as string]);
       }
-      const body = NULL_BODY_STATUSES.has(status) ? null : text;
-      response = new Response(body, { status, statusText, headers: pairs });
-      return response;
+      // As bytes, so that `Response` adds no `Content-Type` the answer did not have.
+      const body = NULL_BODY_STATUSES.has(status) ? null : Buffer.from(text);
+      return new Response(body, { status, statusText, headers: pairs });
     },
   };
 }
