@@ -96,16 +96,49 @@ export function backoffDelayMs(retry: number, policy: RetryPolicy, random = Math
 
 /**
  * `Retry-After` in milliseconds: delta-seconds (fractions accepted) or an HTTP date. `null`
- * when absent, negative or unreadable, and the caller falls back to backoff.
+ * when absent or anything else, and the caller falls back to backoff.
  */
 export function parseRetryAfterMs(value: string | null, now = Date.now()): number | null {
   const text = value?.trim();
   if (!text) return null;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = parseHttpDate(text, now);
+  return date === null ? null : Math.max(0, date - now);
+}
 
-  // An HTTP date names its weekday or month; without letters `Date.parse` would take a bare
-  // number such as "-5" for a year.
-  if (!/[a-z]/i.test(text)) return null;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+// RFC 9110, 5.6.7: the IMF-fixdate, and the obsolete RFC 850 and asctime forms. Only these:
+// `Date.parse` reads almost anything as some date ("a 1" is in 2001), which would mean "retry
+// now" to a server that sent junk.
+const IMF_FIXDATE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) (\w{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/;
+const RFC_850 =
+  /^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\d\d)-(\w{3})-(\d\d) (\d\d):(\d\d):(\d\d) GMT$/;
+const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\w{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/;
+
+/** An HTTP date in milliseconds since the epoch, or `null` when `text` is not one. */
+export function parseHttpDate(text: string, now: number): number | null {
+  const fixed = IMF_FIXDATE.exec(text) ?? RFC_850.exec(text);
+  const asctime = fixed ? null : ASCTIME.exec(text);
+  const parts = fixed
+    ? fixed.slice(1)
+    : asctime && [asctime[2], asctime[1], asctime[6], asctime[3], asctime[4], asctime[5]];
+  if (!parts) return null;
+
+  const [dayText, monthName, yearText, ...clock] = parts as string[];
+  const [hour = 0, minute = 0, second = 0] = clock.map(Number);
+  const day = Number(dayText);
+  const monthIndex = MONTHS.indexOf(monthName as string);
+  if (monthIndex % 3 !== 0 || hour > 23 || minute > 59 || second > 59) return null;
+
+  let year = Number(yearText);
+  if (yearText?.length === 2) {
+    // A two-digit year more than 50 years ahead is one of the past century.
+    const thisYear = new Date(now).getUTCFullYear();
+    year += thisYear - (thisYear % 100);
+    if (year > thisYear + 50) year -= 100;
+  }
+  const ms = Date.UTC(year, monthIndex / 3, day, hour, minute, second);
+  // `Date.UTC` rolls 31 Feb over into March: such a day is not a date.
+  return new Date(ms).getUTCDate() === day ? ms : null;
 }

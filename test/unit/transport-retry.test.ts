@@ -316,8 +316,42 @@ describe('Retry-After', () => {
       expect(parseRetryAfterMs('Mon, 31 Dec 2029 23:59:00 GMT', now)).toBe(0);
     });
 
-    it.each([null, '', 'soon', '-5', '1e3', 'NaN'])('gives null for %j', (value) => {
-      expect(parseRetryAfterMs(value)).toBeNull();
+    it.each([
+      ['IMF-fixdate', 'Tue, 01 Jan 2030 00:00:03 GMT', 3000],
+      ['IMF-fixdate, end of February', 'Thu, 28 Feb 2030 00:00:00 GMT', 58 * 86_400_000],
+      ['RFC 850', 'Tuesday, 01-Jan-30 00:00:03 GMT', 3000],
+      ['RFC 850, a year over 50 years ahead is in the past', 'Friday, 01-Jan-99 00:00:00 GMT', 0],
+      ['asctime', 'Tue Jan  1 00:00:03 2030', 3000],
+      ['asctime, two-digit day', 'Sat Jan 12 00:00:00 2030', 11 * 86_400_000],
+    ])('reads the %s form', (_, value, ms) => {
+      expect(parseRetryAfterMs(value, Date.parse('2030-01-01T00:00:00Z'))).toBe(ms);
+    });
+
+    it.each([
+      null,
+      '',
+      'soon',
+      '-5',
+      '1e3',
+      'NaN',
+      // `Date.parse` reads each of these as some date, most of them long past: "retry now".
+      'a 1',
+      'x 5',
+      'Retry 2',
+      '1 a',
+      '2030-01-01T00:00:03Z',
+      'Tue, 01 Jan 2030',
+      'Tue, 01 Jan 2030 00:00:03',
+      'Tue, 01 Jan 2030 00:00:03 UTC',
+      'tue, 01 jan 2030 00:00:03 gmt',
+      'Tue, 1 Jan 2030 00:00:03 GMT',
+      'Tue, 31 Feb 2030 00:00:03 GMT',
+      'Tue, 01 Jan 2030 24:00:00 GMT',
+      'Tue, 01 Foo 2030 00:00:03 GMT',
+      'Tuesday, 01-Jan-2030 00:00:03 GMT',
+      'Tue Jan 1 00:00:03 2030',
+    ])('gives null for %j, which is neither form', (value) => {
+      expect(parseRetryAfterMs(value, Date.parse('2030-01-01T00:00:00Z'))).toBeNull();
     });
   });
 
@@ -338,6 +372,18 @@ describe('Retry-After', () => {
     await expectNextAttemptAfter(fetch, 500);
     expect((await call.outcome).ok).toBe(true);
   });
+
+  it.each(['a 1', 'Retry 2'])(
+    'waits the backoff, not "now", for a Retry-After of junk (%j)',
+    async (junk) => {
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const fetch = fakeFetch(errorReply(429, { 'Retry-After': junk }), GET_ME.ok);
+      const call = track(clientWith(fetch).me());
+
+      await expectNextAttemptAfter(fetch, DEFAULT_RETRY_POLICY.initialDelayMs);
+      expect((await call.outcome).ok).toBe(true);
+    },
+  );
 
   it('waits until an HTTP date, counted from the current time', async () => {
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
