@@ -207,8 +207,9 @@ const AUTH_CODES = new Set(['invalid_api_key', 'api_key_disabled', 'forbidden'])
 
 /**
  * The error for an error status. A 403 is an authentication failure when `detail` is a string
- * or an auth code, and a permission failure of a valid key otherwise (the spec's rule, the
- * same on every operation).
+ * or an auth code, and a permission failure of a valid key for any other code (the spec's
+ * rule, the same on every operation). A 403 without such a `detail` is not the API's own (a
+ * firewall's or proxy's page, say): it says nothing of the key, and stays a plain `ApiError`.
  */
 export function apiErrorFor(
   info: ResponseInfo,
@@ -221,10 +222,11 @@ export function apiErrorFor(
   if (status === 401) return new AuthenticationError(info, detail, body);
   if (status === 402) return new OverLimitError(info, detail, body);
   if (status === 403) {
-    const authFailure = !isCodeDetail(detail) || AUTH_CODES.has(detail.error);
-    return authFailure
-      ? new AuthenticationError(info, detail, body)
-      : new PermissionDeniedError(info, detail, body);
+    if (typeof detail === 'string' || (isCodeDetail(detail) && AUTH_CODES.has(detail.error))) {
+      return new AuthenticationError(info, detail, body);
+    }
+    if (isCodeDetail(detail)) return new PermissionDeniedError(info, detail, body);
+    return new ApiError(info, detail, body);
   }
   if (status === 404) return new NotFoundError(info, detail, body);
   if (status === 409) return new ConflictError(info, detail, body);

@@ -157,6 +157,36 @@ describe('each error status gives its error class', () => {
   });
 });
 
+describe('a 403 that is not the API’s says nothing of the key', () => {
+  it.each<[string, ReturnType<typeof json>]>([
+    [
+      'a firewall’s HTML page',
+      text(403, '<html><body><h1>403 Forbidden</h1>Request blocked</body></html>', {
+        'Content-Type': 'text/html',
+      }),
+    ],
+    ['an empty body', text(403, '')],
+    ['JSON without a detail', json(403, { message: 'Forbidden' })],
+    ['a detail that is a list', json(403, { detail: [{ msg: 'blocked' }] })],
+  ])('%s is an ApiError with status 403, not an AuthenticationError', async (_, reply) => {
+    const error = await failureOf(clientWith(fakeFetch(reply), { maxRetries: 0 }).me());
+
+    expect(Object.getPrototypeOf(error)).toBe(ApiError.prototype);
+    expect(error).not.toBeInstanceOf(AuthenticationError);
+    expect((error as ApiError).status).toBe(403);
+  });
+
+  it('is the same for check-lock', async () => {
+    const reply = text(403, '<html>Access denied</html>');
+    const error = await failureOf(
+      clientWith(fakeFetch(reply), { maxRetries: 0 }).checkLock({ key: 'k' }),
+    );
+
+    expect(Object.getPrototypeOf(error)).toBe(ApiError.prototype);
+    expect((error as ApiError).body).toBe('<html>Access denied</html>');
+  });
+});
+
 describe('bodies that are not JSON', () => {
   const HTML = '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>';
 
