@@ -17,7 +17,7 @@ import {
   checkKey,
   checkKnownKeys,
   checkObject,
-  LIMITS,
+  METADATA_MAX_BYTES,
   optional,
 } from './internal/validate.js';
 import type { CheckLockStatus } from './types.js';
@@ -172,7 +172,7 @@ function checkLockBody(params: CheckLockParams) {
     key: checkKey(params.key),
     ...(params.ttl !== undefined && { ttl: checkInteger('ttl', params.ttl, { min: 1 }) }),
     ...(metadata !== undefined && {
-      metadata: checkJsonObject(field, metadata, LIMITS.metadataMaxBytes),
+      metadata: checkJsonObject(field, metadata, METADATA_MAX_BYTES),
     }),
   };
 }

@@ -27,48 +27,28 @@ export function redactJson<T>(value: T, secrets: readonly string[]): T {
 
 /** How many links of a `cause` chain `redactError` keeps; deeper ones are dropped. */
 const MAX_CAUSE_DEPTH = 5;
-/** How many errors of an `AggregateError` it keeps. */
-const MAX_AGGREGATED = 8;
-/** What a system error says of the connection (Node's `ECONNREFUSED` and the like). */
-const SYSTEM_FIELDS = ['code', 'errno', 'syscall', 'address', 'port'] as const;
-const BUILTIN_ERRORS = [TypeError, RangeError, SyntaxError, ReferenceError, URIError, EvalError];
 
 /**
- * A copy of an error and its `cause` chain, fit to show: each link becomes an error of the same
- * built-in class (`TypeError`, ...; else `Error`) with its `name`, its `message` and `stack`
- * redacted, and its `code` (retry decisions read it: `ECONNREFUSED` says nothing was sent) and
- * other system error fields. Anything else on a link is dropped, since a network library's
- * error may hold the request, headers included. A link that is not an error becomes its
- * redacted text. The chain ends after `MAX_CAUSE_DEPTH` links.
+ * A copy of an error and its `cause` chain, fit to show: each link becomes an `Error` with the
+ * link's `name`, its `message` and `stack` redacted, and its `code` (retry decisions read it:
+ * `ECONNREFUSED` says nothing was sent). Anything else on a link is dropped, since a network
+ * library's error may hold the request, headers included. A link that is not an error becomes
+ * its redacted text. The chain ends after `MAX_CAUSE_DEPTH` links.
  */
-export function redactError(value: unknown, secrets: readonly string[], depth = 0): unknown {
-  if (typeof value === 'string') return redactText(value, secrets);
-  if (typeof value === 'function') return '[function]';
-  if (typeof value !== 'object' || value === null) return value;
-
-  const link = value as Record<string, unknown>;
-  if (!(value instanceof Error) && typeof link.message !== 'string') {
-    return redactText(textOf(value), secrets);
+export function redactError(value: unknown, secrets: readonly string[], depth = 1): unknown {
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'string' ? redactText(value, secrets) : value;
   }
-  const Kind = BUILTIN_ERRORS.find((kind) => value instanceof kind) ?? Error;
-  const copy = new Kind(redactText(String(link.message), secrets)) as Error &
-    Record<string, unknown>;
-  if (typeof link.name === 'string' && link.name !== copy.name) copy.name = link.name;
-  if (typeof link.stack === 'string') copy.stack = redactText(link.stack, secrets);
-  else delete copy.stack;
-  for (const field of SYSTEM_FIELDS) {
-    const item = link[field];
-    if (typeof item === 'number') copy[field] = item;
-    else if (typeof item === 'string') copy[field] = redactText(item, secrets);
-  }
+  const link = value as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
+  if (typeof link.message !== 'string') return redactText(textOf(value), secrets);
 
-  if (depth + 1 < MAX_CAUSE_DEPTH) {
-    if (link.cause !== undefined) copy.cause = redactError(link.cause, secrets, depth + 1);
-    if (Array.isArray(link.errors)) {
-      copy.errors = link.errors
-        .slice(0, MAX_AGGREGATED)
-        .map((item) => redactError(item, secrets, depth + 1));
-    }
+  const copy = new Error(redactText(link.message, secrets)) as Error & { code?: unknown };
+  if (typeof link.name === 'string') copy.name = link.name;
+  copy.stack = redactText(String(link.stack ?? `${copy.name}: ${copy.message}`), secrets);
+  if (typeof link.code === 'string' || typeof link.code === 'number') copy.code = link.code;
+  const { cause } = value as { cause?: unknown };
+  if (cause !== undefined && depth < MAX_CAUSE_DEPTH) {
+    copy.cause = redactError(cause, secrets, depth + 1);
   }
   return copy;
 }

@@ -106,39 +106,31 @@ export function parseRetryAfterMs(value: string | null, now = Date.now()): numbe
   return date === null ? null : Math.max(0, date - now);
 }
 
-const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
-// RFC 9110, 5.6.7: the IMF-fixdate, and the obsolete RFC 850 and asctime forms. Only these:
-// `Date.parse` reads almost anything as some date ("a 1" is in 2001), which would mean "retry
-// now" to a server that sent junk.
-const IMF_FIXDATE =
-  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) (\w{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/;
-const RFC_850 =
-  /^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\d\d)-(\w{3})-(\d\d) (\d\d):(\d\d):(\d\d) GMT$/;
-const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\w{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/;
+// RFC 9110, 5.6.7: besides the IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete
+// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`) forms.
+const RFC_850 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day, (\d\d)-(\w{3})-(\d\d) (\S{8}) GMT$/;
+const ASCTIME = /^(\w{3}) (\w{3}) ([ \d]\d) (\S{8}) (\d{4})$/;
 
-/** An HTTP date in milliseconds since the epoch, or `null` when `text` is not one. */
+/**
+ * An HTTP date in milliseconds since the epoch, or `null` when `text` is none. Each form is
+ * rewritten as an IMF-fixdate, which is what `toUTCString` writes: a date counts only when it
+ * reads back the same. `Date.parse` alone takes almost anything for some date ("a 1" is in
+ * 2001), which would tell a client to retry at once.
+ */
 export function parseHttpDate(text: string, now: number): number | null {
-  const fixed = IMF_FIXDATE.exec(text) ?? RFC_850.exec(text);
-  const asctime = fixed ? null : ASCTIME.exec(text);
-  const parts = fixed
-    ? fixed.slice(1)
-    : asctime && [asctime[2], asctime[1], asctime[6], asctime[3], asctime[4], asctime[5]];
-  if (!parts) return null;
-
-  const [dayText, monthName, yearText, ...clock] = parts as string[];
-  const [hour = 0, minute = 0, second = 0] = clock.map(Number);
-  const day = Number(dayText);
-  const monthIndex = MONTHS.indexOf(monthName as string);
-  if (monthIndex % 3 !== 0 || hour > 23 || minute > 59 || second > 59) return null;
-
-  let year = Number(yearText);
-  if (yearText?.length === 2) {
+  const rfc850 = RFC_850.exec(text);
+  const asctime = rfc850 ? null : ASCTIME.exec(text);
+  let fixdate = text;
+  if (rfc850) {
     // A two-digit year more than 50 years ahead is one of the past century.
     const thisYear = new Date(now).getUTCFullYear();
-    year += thisYear - (thisYear % 100);
+    let year = thisYear - (thisYear % 100) + Number(rfc850[4]);
     if (year > thisYear + 50) year -= 100;
+    fixdate = `${rfc850[1]}, ${rfc850[2]} ${rfc850[3]} ${year} ${rfc850[5]} GMT`;
+  } else if (asctime) {
+    const day = (asctime[3] as string).replace(' ', '0');
+    fixdate = `${asctime[1]}, ${day} ${asctime[2]} ${asctime[5]} ${asctime[4]} GMT`;
   }
-  const ms = Date.UTC(year, monthIndex / 3, day, hour, minute, second);
-  // `Date.UTC` rolls 31 Feb over into March: such a day is not a date.
-  return new Date(ms).getUTCDate() === day ? ms : null;
+  const ms = Date.parse(fixdate);
+  return new Date(ms).toUTCString() === fixdate ? ms : null;
 }

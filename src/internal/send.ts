@@ -38,15 +38,10 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 /**
  * What `sendWithFetch` throws when the `fetch` it was given does not behave as one: a bug in
- * that function, which no retry can mend, rather than a failure of the network.
+ * that function, which no retry can mend, rather than a failure of the network. The message
+ * says what it did, e.g. `threw instead of returning a promise`.
  */
-export class NotAFetch {
-  constructor(
-    /** What it did, e.g. `threw instead of returning a promise`. */
-    readonly problem: string,
-    readonly cause?: unknown,
-  ) {}
-}
+export class NotAFetch extends Error {}
 
 /** The rejection of a `Send` whose time ran out. */
 export function timeoutException(timeoutMs: number): DOMException {
@@ -75,7 +70,7 @@ export async function sendWithFetch(
     const honoursSignal = fetchFn === runtimeFetch;
     const response = await (honoursSignal ? request : untilAborted(request, controller.signal));
     if (typeof response?.text !== 'function' || typeof response.headers?.get !== 'function') {
-      throw new NotAFetch(`must give a Response (got ${describeValue(response)})`);
+      throw new NotAFetch('must give a Response');
     }
     const reading = response.text();
     const text = await (honoursSignal ? reading : untilAborted(reading, controller.signal));
@@ -84,8 +79,15 @@ export async function sendWithFetch(
       status,
       header: (name) => responseHeaders.get(name),
       text,
-      // The body of `response` has been read: what `.withResponse()` gives is made afresh.
-      response: () => responseOf(status, statusText, responseHeaders, text),
+      // The body of `response` has been read: what `.withResponse()` gives is made afresh. A
+      // Blob without a type makes `Response` add no `Content-Type` the answer did not have; an
+      // empty body is none at all, which `Response` requires of a 204 or 304.
+      response: () =>
+        new Response(text ? new Blob([text]) : null, {
+          status,
+          statusText,
+          headers: responseHeaders,
+        }),
     };
   } catch (error) {
     // A fetch rejects an abort with an error of its own; what aborted it is the reason.
@@ -94,18 +96,6 @@ export async function sendWithFetch(
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
-}
-
-/** Statuses whose response has no body, which `Response` refuses one for. */
-const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
-
-/**
- * A new `Response` of an answer whose body has been read as `text`. The body goes in as bytes,
- * so that `Response` adds no `Content-Type` the answer did not have.
- */
-function responseOf(status: number, statusText: string, headers: Headers, text: string) {
-  const body = NULL_BODY_STATUSES.includes(status) ? null : new TextEncoder().encode(text);
-  return new Response(body, { status, statusText, headers });
 }
 
 /**
@@ -123,18 +113,11 @@ function callFetch(fetchFn: FetchLike, url: string, init: RequestInit): Promise<
   let request: Promise<Response>;
   try {
     request = fetchFn(url, init);
-  } catch (error) {
-    throw new NotAFetch('threw instead of returning a promise', error);
+  } catch (cause) {
+    throw new NotAFetch('threw instead of returning a promise', { cause });
   }
-  if (typeof request?.then !== 'function') {
-    throw new NotAFetch(`must return a promise (got ${describeValue(request)})`);
-  }
+  if (typeof request?.then !== 'function') throw new NotAFetch('must return a promise');
   return request;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }
 
 /**

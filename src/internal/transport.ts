@@ -223,9 +223,8 @@ export class Transport {
       // of its cause chain: keep secrets out of the message, and out of the cause, which
       // loggers print with the error.
       if (error instanceof NotAFetch) {
-        if (error.cause === undefined) throw new InvalidInputError('fetch', error.problem);
-        const cause = redactError(error.cause, secrets);
-        throw new InvalidInputError('fetch', `${error.problem}: ${describe(cause)}`, { cause });
+        const options = 'cause' in error ? { cause: redactError(error.cause, secrets) } : {};
+        throw new InvalidInputError('fetch', error.message, options);
       }
       const cause = redactError(error, secrets);
       throw new ConnectionError(

@@ -1,12 +1,16 @@
 import { InvalidInputError } from '../errors.js';
 
+// The two limits check-lock needs, on their own so that a bundle of check-lock holds no more.
+const ID_MAX_LENGTH = 256;
+export const METADATA_MAX_BYTES = 2048;
+
 /**
  * The spec's constraints on request input, checked before anything is sent. A unit test holds
  * each value equal to openapi/onceonly.yaml.
  */
 export const LIMITS = {
-  idMaxLength: 256,
-  metadataMaxBytes: 2048,
+  idMaxLength: ID_MAX_LENGTH,
+  metadataMaxBytes: METADATA_MAX_BYTES,
   toolNamePattern: /^(?!\.\.?$)[a-zA-Z0-9_.:-]+$/,
   scopeIdPattern: /^(global|agent:.+)$/,
   toolUrlPattern: /^https?:\/\//,
@@ -57,7 +61,7 @@ export function checkId(field: string, value: unknown): string {
 
 /** An idempotency or lease key: 1 to 256 characters. */
 export function checkKey(value: unknown, field = 'key'): string {
-  return checkString(field, value, { max: LIMITS.idMaxLength });
+  return checkString(field, value, { max: ID_MAX_LENGTH });
 }
 
 export function checkToolName(field: string, value: unknown): string {

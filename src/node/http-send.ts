@@ -11,9 +11,6 @@ import type { Incoming, Limits, Outgoing } from '../internal/send.js';
 const IDLE_TIMEOUT_MS = 4_000;
 const AGENT_OPTIONS = { keepAlive: true, scheduling: 'lifo', timeout: IDLE_TIMEOUT_MS } as const;
 
-/** Statuses whose response has no body, which `Response` refuses one for. */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-
 interface Client {
   request: (options: RequestOptions) => ClientRequest;
   agent: Agent;
@@ -163,9 +160,9 @@ function incoming(
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
         pairs.push([rawHeaders[i] as string, rawHeaders[i + 1] as string]);
       }
-      // As bytes, so that `Response` adds no `Content-Type` the answer did not have.
-      const body = NULL_BODY_STATUSES.has(status) ? null : Buffer.from(text);
-      return new Response(body, { status, statusText, headers: pairs });
+      // A Blob without a type makes `Response` add no `Content-Type` the answer did not have;
+      // an empty body is none at all, which `Response` requires of a 204 or 304.
+      return new Response(text ? new Blob([text]) : null, { status, statusText, headers: pairs });
     },
   };
 }

@@ -152,7 +152,8 @@ describe('each error status gives its error class', () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.message).toContain('fetch failed');
     expect(error.message).toContain('ECONNREFUSED');
-    expect(error.cause).toBeInstanceOf(TypeError);
+    expect(error.cause).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+    expect((error.cause as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
     expect(error.request_id).toBe(fetch.calls[0]?.headers.get('X-Request-Id'));
   });
 });
