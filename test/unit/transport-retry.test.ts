@@ -348,6 +348,9 @@ describe('Retry-After', () => {
       'Tue, 31 Feb 2030 00:00:03 GMT',
       'Tue, 01 Jan 2030 24:00:00 GMT',
       'Tue, 01 Foo 2030 00:00:03 GMT',
+      'Wed, 01 Jan 2030 00:00:03 GMT',
+      'Tuesday, 31-Feb-30 00:00:03 GMT',
+      'Tue Feb 31 00:00:03 2030',
       'Tuesday, 01-Jan-2030 00:00:03 GMT',
       'Tue Jan 1 00:00:03 2030',
     ])('gives null for %j, which is neither form', (value) => {
