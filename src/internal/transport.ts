@@ -219,13 +219,14 @@ export class Transport {
       if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
         throw new TimeoutError(timeoutMs);
       }
-      // A network's own error may quote the request, headers and body included, at any depth
-      // of its cause chain: keep secrets out of the message, and out of the cause, which
-      // loggers print with the error.
+      // A bug of the `fetch` given, not an outage: never retried, never failed open.
       if (error instanceof NotAFetch) {
         const options = 'cause' in error ? { cause: redactError(error.cause, secrets) } : {};
         throw new InvalidInputError('fetch', error.message, options);
       }
+      // A network's own error may quote the request, headers and body included, at any depth
+      // of its cause chain: keep secrets out of the message, and out of the cause, which
+      // loggers print with the error.
       const cause = redactError(error, secrets);
       throw new ConnectionError(
         `Connection error on ${outgoing.method} ${outgoing.url}: ${describe(cause)}`,
