@@ -1,7 +1,10 @@
 /** A result together with the HTTP response it came from. */
 export interface WithResponse<T, R = Response> {
   data: T;
-  /** The raw response (its body already read). */
+  /**
+   * The HTTP response: its status, status text and headers, and its body, unread (a copy of
+   * the body the SDK read). The same on every runtime and sender.
+   */
   response: R;
   /** The response's `X-Request-Id`, else the id the SDK sent. */
   request_id: string | null;
@@ -10,7 +13,7 @@ export interface WithResponse<T, R = Response> {
 /** How a method's result is held until `.withResponse()` asks for the `Response` too. */
 export interface Answered<T, R = Response> {
   data: T;
-  /** Makes the raw response, on runtimes where the network gave something else. */
+  /** Makes the response, a new one at each call: none is made unless asked for. */
   response: () => R;
   request_id: string | null;
 }

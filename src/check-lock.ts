@@ -17,7 +17,7 @@ import {
   checkKey,
   checkKnownKeys,
   checkObject,
-  LIMITS,
+  METADATA_MAX_BYTES,
   optional,
 } from './internal/validate.js';
 import type { CheckLockStatus } from './types.js';
@@ -51,7 +51,13 @@ export interface CheckLockResult {
   duplicate: boolean;
   status: CheckLockStatus;
   key: string;
-  /** The effective TTL in seconds, as the server answered it (`null` when it did not say). */
+  /**
+   * The TTL in seconds: the effective one the server answered, which may differ from the one
+   * asked for (the server clamps it to the plan's bounds). When the answer does not say (the
+   * body of a 409 duplicate has no `ttl`) or there was none (a result that failed open), the
+   * `ttl` this call asked for, so that the field reads alike in every mode; `null` when the
+   * call asked for none (the plan's default applies) and the server did not say.
+   */
   ttl: number | null;
   /** When the key was first claimed; `null` when this call claimed it. */
   first_seen_at: string | null;
@@ -166,7 +172,7 @@ function checkLockBody(params: CheckLockParams) {
     key: checkKey(params.key),
     ...(params.ttl !== undefined && { ttl: checkInteger('ttl', params.ttl, { min: 1 }) }),
     ...(metadata !== undefined && {
-      metadata: checkJsonObject(field, metadata, LIMITS.metadataMaxBytes),
+      metadata: checkJsonObject(field, metadata, METADATA_MAX_BYTES),
     }),
   };
 }

@@ -20,6 +20,7 @@ import {
   checkNumber,
   checkObject,
   checkOneOf,
+  checkParams,
   checkString,
   compact,
   LIMITS,
@@ -44,6 +45,15 @@ import type {
 export type { ClientOptions };
 
 const USAGE_KINDS: readonly UsageKind[] = ['make', 'ai'];
+const EVENT_TEXT_FIELDS = ['status', 'step', 'tool', 'req_id', 'lease_id', 'agent_id', 'message'];
+const EVENT_FIELD_ALIASES: Record<string, string> = {
+  runId: 'run_id',
+  durationMs: 'duration_ms',
+  reqId: 'req_id',
+  leaseId: 'lease_id',
+  agentId: 'agent_id',
+  extra: 'extra fields at the top level of the event',
+};
 const NOTIFICATION_KEYS = [
   'email_notifications_enabled',
   'tool_error_notifications_enabled',
@@ -100,16 +110,19 @@ export class OnceOnly extends OnceOnlyCore {
   ): ApiPromise<Usage> {
     return call(
       this.#transport,
-      () => ({
-        method: 'GET',
-        path: '/v1/usage',
-        query: {
-          kind: optional('kind', params.kind, (field, value) =>
-            checkOneOf(field, value, USAGE_KINDS),
-          ),
-        },
-        retry: 'safe',
-      }),
+      () => {
+        const input = checkParams('params', params, ['kind']);
+        return {
+          method: 'GET',
+          path: '/v1/usage',
+          query: {
+            kind: optional('kind', input.kind, (field, value) =>
+              checkOneOf(field, value, USAGE_KINDS),
+            ),
+          },
+          retry: 'safe',
+        };
+      },
       options,
     );
   }
@@ -133,15 +146,18 @@ export class OnceOnly extends OnceOnlyCore {
   ): ApiPromise<AccountMetrics> {
     return call(
       this.#transport,
-      () => ({
-        method: 'GET',
-        path: '/v1/metrics',
-        query: {
-          from_day: optional('from_day', params.from_day, checkDay),
-          to_day: optional('to_day', params.to_day, checkDay),
-        },
-        retry: 'safe',
-      }),
+      () => {
+        const input = checkParams('params', params, ['from_day', 'to_day']);
+        return {
+          method: 'GET',
+          path: '/v1/metrics',
+          query: {
+            from_day: optional('from_day', input.from_day, checkDay),
+            to_day: optional('to_day', input.to_day, checkDay),
+          },
+          retry: 'safe',
+        };
+      },
       options,
     );
   }
@@ -191,10 +207,7 @@ export class OnceOnly extends OnceOnlyCore {
       () => ({
         method: 'GET',
         path: '/v1/events',
-        query: {
-          limit: optional('limit', params.limit, limitIn(LIMITS.eventsLimit)),
-          offset: optional('offset', params.offset, checkOffset),
-        },
+        query: pageQuery(params, LIMITS.eventsLimit),
         retry: 'safe',
       }),
       options,
@@ -215,17 +228,7 @@ export class OnceOnly extends OnceOnlyCore {
   postEvent(event: RunEventCreate, options?: RequestOptions): ApiPromise<RunEventCreated> {
     return call(
       this.#transport,
-      () => {
-        checkObject('event', event);
-        checkId('run_id', event.run_id);
-        checkString('type', event.type, { max: LIMITS.eventTypeMaxLength, notBlank: true });
-        optional('ts', event.ts, checkNumber);
-        optional('duration_ms', event.duration_ms, (field, value) =>
-          checkNumber(field, value, { min: 0 }),
-        );
-        optional('data', event.data, checkObject);
-        return { method: 'POST', path: '/v1/events', body: event, retry: 'never' };
-      },
+      () => ({ method: 'POST', path: '/v1/events', body: checkEvent(event), retry: 'never' }),
       options,
     );
   }
@@ -245,8 +248,7 @@ export class OnceOnly extends OnceOnlyCore {
         method: 'GET',
         path: '/v1/runs',
         query: {
-          limit: optional('limit', params.limit, limitIn(LIMITS.runsLimit)),
-          offset: optional('offset', params.offset, checkOffset),
+          ...pageQuery(params, LIMITS.runsLimit, ['q']),
           q: optional('q', params.q, (field, value) =>
             checkString(field, value, { min: 0, max: LIMITS.idMaxLength }),
           ),
@@ -269,15 +271,50 @@ export class OnceOnly extends OnceOnlyCore {
         method: 'GET',
         path: '/v1/runs/{run_id}',
         pathParams: { run_id: checkId('run_id', runId) },
-        query: {
-          limit: optional('limit', params.limit, limitIn(LIMITS.runTimelineLimit)),
-          offset: optional('offset', params.offset, checkOffset),
-        },
+        query: pageQuery(params, LIMITS.runTimelineLimit),
         retry: 'safe',
       }),
       options,
     );
   }
+}
+
+/**
+ * An event to append. Keys beyond the spec's are kept with the event, as the spec allows, but
+ * not the official SDK's names of its fields (`durationMs`, ...), which were surely meant as
+ * those fields and would be stored under a name nothing reads.
+ */
+function checkEvent(event: RunEventCreate): RunEventCreate {
+  const input = checkObject('event', event);
+  for (const [name, wireName] of Object.entries(EVENT_FIELD_ALIASES)) {
+    if (name in input) {
+      throw new InvalidInputError(`event.${name}`, `is not a field of event: give ${wireName}`);
+    }
+  }
+  checkId('run_id', input.run_id);
+  checkString('type', input.type, { max: LIMITS.eventTypeMaxLength, notBlank: true });
+  optional('ts', input.ts, checkNumber);
+  optional('duration_ms', input.duration_ms, (field, value) =>
+    checkNumber(field, value, { min: 0 }),
+  );
+  for (const field of EVENT_TEXT_FIELDS) {
+    optional(field, input[field], (name, value) => checkString(name, value, { min: 0 }));
+  }
+  optional('data', input.data, checkObject);
+  return event;
+}
+
+/** The `limit` and `offset` of a page, from params that may also hold `others`. */
+function pageQuery(
+  params: { limit?: number | undefined; offset?: number | undefined },
+  limits: { min: number; max: number },
+  others: readonly string[] = [],
+) {
+  const input = checkParams('params', params, ['limit', 'offset', ...others]);
+  return {
+    limit: optional('limit', input.limit, limitIn(limits)),
+    offset: optional('offset', input.offset, checkOffset),
+  };
 }
 
 function checkOffset(field: string, value: unknown): number {

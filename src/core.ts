@@ -2,7 +2,7 @@ import { InvalidInputError } from './errors.js';
 import { readEnv } from './internal/env.js';
 import { isLogLevel, Log, type Logger, type LogLevel } from './internal/log.js';
 import { DEFAULT_RETRY_POLICY } from './internal/retry.js';
-import { checkHeaders, type FetchLike, Transport } from './internal/transport.js';
+import { checkHeaders, type FetchLike, isHeaderValue, Transport } from './internal/transport.js';
 import { DEFAULT_BASE_URL, serverRoot } from './internal/url.js';
 import {
   checkBoolean,
@@ -10,6 +10,7 @@ import {
   checkMaxRetries,
   checkObject,
   checkTimeoutMs,
+  typeName,
 } from './internal/validate.js';
 import { VERSION } from './version.js';
 
@@ -96,9 +97,8 @@ export class OnceOnlyCore {
           'call with an old outcome. Give it per call in `options.headers` if you must',
       );
     }
-    if (options.fetch === undefined && typeof globalThis.fetch !== 'function') {
-      throw new InvalidInputError('fetch', 'is required: this runtime has no global fetch');
-    }
+    const fetch = checkFetch(options.fetch);
+    const userAgent = checkUserAgent(options.userAgent);
     if (options.logLevel !== undefined && !isLogLevel(options.logLevel)) {
       throw new InvalidInputError('logLevel', 'must be one of off, error, warn, info, debug');
     }
@@ -117,13 +117,9 @@ export class OnceOnlyCore {
       root,
       timeoutMs,
       maxRetries,
-      fetch: options.fetch,
+      fetch,
       defaultHeaders,
-      userAgent: inBrowser()
-        ? null
-        : options.userAgent === undefined
-          ? `onceonly-sdk/${VERSION}`
-          : options.userAgent,
+      userAgent: inBrowser() ? null : userAgent,
       retryPolicy: DEFAULT_RETRY_POLICY,
       log,
     });
@@ -142,6 +138,31 @@ export function stateOf(client: OnceOnlyCore): ClientState {
 
 function checkFailOpen(value: unknown): boolean {
   return value === undefined ? false : checkBoolean('failOpen', value);
+}
+
+// A `fetch` or `userAgent` that cannot work fails every request, and with `failOpen` every
+// check-lock would then answer `locked`: such a mistake must stop the client from being made.
+function checkFetch(fetch: unknown): FetchLike | undefined {
+  if (fetch === undefined) {
+    if (typeof globalThis.fetch === 'function') return undefined;
+    throw new InvalidInputError('fetch', 'is required: this runtime has no global fetch');
+  }
+  if (typeof fetch !== 'function') {
+    throw new InvalidInputError('fetch', `must be a function (got ${typeName(fetch)})`);
+  }
+  return fetch as FetchLike;
+}
+
+function checkUserAgent(userAgent: unknown): string | null {
+  if (userAgent === undefined) return `onceonly-sdk/${VERSION}`;
+  if (userAgent === null) return null;
+  if (!isHeaderValue(userAgent)) {
+    throw new InvalidInputError(
+      'userAgent',
+      'must be a string of Latin-1 characters without line breaks, or null',
+    );
+  }
+  return userAgent.trim();
 }
 
 function checkApiKey(apiKey: unknown): string {

@@ -38,15 +38,20 @@ export function isOnceOnlyError(value: unknown): value is OnceOnlyError {
   return typeof value === 'object' && value !== null && BRAND in value;
 }
 
-/** The input was refused before any request was sent. `field` names the offending input. */
+/**
+ * The input was refused before any request was sent, or an option of the client cannot work (a
+ * `fetch` that throws instead of returning a promise, or gives no `Response`). `field` names
+ * the offending input. Never retried, and never a reason to fail open.
+ */
 export class InvalidInputError extends OnceOnlyError {
   override name = 'InvalidInputError';
 
   constructor(
     readonly field: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${field} ${message}`);
+    super(`${field} ${message}`, options);
   }
 }
 
@@ -83,6 +88,8 @@ interface ResponseInfo {
   status: number;
   headers: Headers;
   request_id: string | null;
+  /** See `ApiError.retriedAfterUnknownOutcome`; `false` when not given. */
+  retriedAfterUnknownOutcome?: boolean | undefined;
 }
 
 /** A response arrived but its body is not the JSON the API promises (empty, HTML, truncated). */
@@ -115,6 +122,15 @@ export class ApiError extends OnceOnlyError {
   readonly code: string | undefined;
   /** The whole body: parsed JSON, or the text when it was not JSON (an HTML page, say). */
   readonly body: unknown;
+  /**
+   * True when this answer came to a retry, and an earlier attempt of the same call had failed
+   * in a way the server may have acted on (a timeout, a broken connection, a 500, 502 or 504).
+   * The server's state may then already hold that attempt's effect: a `NotFoundError` from
+   * `deleteTool` may mean that the first attempt deleted the tool, a `ConflictError` that the
+   * first attempt did the work. `false` when every earlier failure certainly left the server
+   * untouched (408, 429, 503, a connection never opened), or there was none.
+   */
+  readonly retriedAfterUnknownOutcome: boolean;
 
   constructor(info: ResponseInfo, detail: ErrorDetail, body?: unknown) {
     super(`${info.status} ${describeDetail(detail, body)}${requestIdSuffix(info.request_id)}`);
@@ -124,6 +140,7 @@ export class ApiError extends OnceOnlyError {
     this.detail = detail;
     this.code = isCodeDetail(detail) ? detail.error : undefined;
     this.body = body;
+    this.retriedAfterUnknownOutcome = info.retriedAfterUnknownOutcome ?? false;
   }
 }
 
@@ -190,8 +207,9 @@ const AUTH_CODES = new Set(['invalid_api_key', 'api_key_disabled', 'forbidden'])
 
 /**
  * The error for an error status. A 403 is an authentication failure when `detail` is a string
- * or an auth code, and a permission failure of a valid key otherwise (the spec's rule, the
- * same on every operation).
+ * or an auth code, and a permission failure of a valid key for any other code (the spec's
+ * rule, the same on every operation). A 403 without such a `detail` is not the API's own (a
+ * firewall's or proxy's page, say): it says nothing of the key, and stays a plain `ApiError`.
  */
 export function apiErrorFor(
   info: ResponseInfo,
@@ -204,10 +222,11 @@ export function apiErrorFor(
   if (status === 401) return new AuthenticationError(info, detail, body);
   if (status === 402) return new OverLimitError(info, detail, body);
   if (status === 403) {
-    const authFailure = !isCodeDetail(detail) || AUTH_CODES.has(detail.error);
-    return authFailure
-      ? new AuthenticationError(info, detail, body)
-      : new PermissionDeniedError(info, detail, body);
+    if (typeof detail === 'string' || (isCodeDetail(detail) && AUTH_CODES.has(detail.error))) {
+      return new AuthenticationError(info, detail, body);
+    }
+    if (isCodeDetail(detail)) return new PermissionDeniedError(info, detail, body);
+    return new ApiError(info, detail, body);
   }
   if (status === 404) return new NotFoundError(info, detail, body);
   if (status === 409) return new ConflictError(info, detail, body);

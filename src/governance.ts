@@ -10,6 +10,7 @@ import {
   checkNumber,
   checkObject,
   checkOneOf,
+  checkParams,
   checkScopeId,
   checkString,
   checkToolName,
@@ -211,17 +212,14 @@ export class Governance {
   ): ApiPromise<ToolToggled> {
     return call(
       this.#transport,
-      () => {
-        checkKnownKeys('params', checkObject('params', params), ['enabled', 'scope_id']);
-        return {
-          method: 'POST',
-          path: '/v1/tools/{name}/toggle',
-          pathParams: { name: checkToolName('name', name) },
-          query: scopeQuery(params),
-          body: { enabled: checkBoolean('enabled', params.enabled) },
-          retry: 'safe',
-        };
-      },
+      () => ({
+        method: 'POST',
+        path: '/v1/tools/{name}/toggle',
+        pathParams: { name: checkToolName('name', name) },
+        query: scopeQuery(params, ['enabled']),
+        body: { enabled: checkBoolean('enabled', params.enabled) },
+        retry: 'safe',
+      }),
       options,
     );
   }
@@ -271,13 +269,16 @@ export class Governance {
   ): ApiPromise<AgentLogItem[]> {
     return call(
       this.#transport,
-      () => ({
-        method: 'GET',
-        path: '/v1/agents/{agent_id}/logs',
-        pathParams: { agent_id: checkId('agent_id', agentId) },
-        query: { limit: optional('limit', params.limit, limitIn(LIMITS.agentLogsLimit)) },
-        retry: 'safe',
-      }),
+      () => {
+        const input = checkParams('params', params, ['limit']);
+        return {
+          method: 'GET',
+          path: '/v1/agents/{agent_id}/logs',
+          pathParams: { agent_id: checkId('agent_id', agentId) },
+          query: { limit: optional('limit', input.limit, limitIn(LIMITS.agentLogsLimit)) },
+          retry: 'safe',
+        };
+      },
       options,
     );
   }
@@ -290,17 +291,20 @@ export class Governance {
   ): ApiPromise<AgentMetrics> {
     return call(
       this.#transport,
-      () => ({
-        method: 'GET',
-        path: '/v1/agents/{agent_id}/metrics',
-        pathParams: { agent_id: checkId('agent_id', agentId) },
-        query: {
-          period: optional('period', params.period, (field, value) =>
-            checkOneOf(field, value, METRICS_PERIODS),
-          ),
-        },
-        retry: 'safe',
-      }),
+      () => {
+        const input = checkParams('params', params, ['period']);
+        return {
+          method: 'GET',
+          path: '/v1/agents/{agent_id}/metrics',
+          pathParams: { agent_id: checkId('agent_id', agentId) },
+          query: {
+            period: optional('period', input.period, (field, value) =>
+              checkOneOf(field, value, METRICS_PERIODS),
+            ),
+          },
+          retry: 'safe',
+        };
+      },
       options,
     );
   }
@@ -332,8 +336,10 @@ export class Governance {
   }
 }
 
-function scopeQuery(params: ScopeParams) {
-  return { scope_id: optional('scope_id', params.scope_id, checkScopeId) };
+/** The query of a call on a tool: its `scope_id`, from params that may also hold `others`. */
+function scopeQuery(params: ScopeParams, others: readonly string[] = []) {
+  const input = checkParams('params', params, ['scope_id', ...others]);
+  return { scope_id: optional('scope_id', input.scope_id, checkScopeId) };
 }
 
 function checkPolicyRules(field: string, input: object): PolicyRules {

@@ -96,16 +96,41 @@ export function backoffDelayMs(retry: number, policy: RetryPolicy, random = Math
 
 /**
  * `Retry-After` in milliseconds: delta-seconds (fractions accepted) or an HTTP date. `null`
- * when absent, negative or unreadable, and the caller falls back to backoff.
+ * when absent or anything else, and the caller falls back to backoff.
  */
 export function parseRetryAfterMs(value: string | null, now = Date.now()): number | null {
   const text = value?.trim();
   if (!text) return null;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = parseHttpDate(text, now);
+  return date === null ? null : Math.max(0, date - now);
+}
 
-  // An HTTP date names its weekday or month; without letters `Date.parse` would take a bare
-  // number such as "-5" for a year.
-  if (!/[a-z]/i.test(text)) return null;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+// RFC 9110, 5.6.7: besides the IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete
+// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`) forms.
+const RFC_850 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day, (\d\d)-(\w{3})-(\d\d) (\S{8}) GMT$/;
+const ASCTIME = /^(\w{3}) (\w{3}) ([ \d]\d) (\S{8}) (\d{4})$/;
+
+/**
+ * An HTTP date in milliseconds since the epoch, or `null` when `text` is none. Each form is
+ * rewritten as an IMF-fixdate, which is what `toUTCString` writes: a date counts only when it
+ * reads back the same. `Date.parse` alone takes almost anything for some date ("a 1" is in
+ * 2001), which would tell a client to retry at once.
+ */
+export function parseHttpDate(text: string, now: number): number | null {
+  const rfc850 = RFC_850.exec(text);
+  const asctime = rfc850 ? null : ASCTIME.exec(text);
+  let fixdate = text;
+  if (rfc850) {
+    // A two-digit year more than 50 years ahead is one of the past century.
+    const thisYear = new Date(now).getUTCFullYear();
+    let year = thisYear - (thisYear % 100) + Number(rfc850[4]);
+    if (year > thisYear + 50) year -= 100;
+    fixdate = `${rfc850[1]}, ${rfc850[2]} ${rfc850[3]} ${year} ${rfc850[5]} GMT`;
+  } else if (asctime) {
+    const day = (asctime[3] as string).replace(' ', '0');
+    fixdate = `${asctime[1]}, ${day} ${asctime[2]} ${asctime[5]} ${asctime[4]} GMT`;
+  }
+  const ms = Date.parse(fixdate);
+  return new Date(ms).toUTCString() === fixdate ? ms : null;
 }

@@ -19,7 +19,10 @@ export interface Incoming {
   /** A response header, or `null`. */
   header(name: string): string | null;
   text: string;
-  /** The response as a Web `Response`, body included (made when first asked for). */
+  /**
+   * The answer as a new Web `Response`, its body unread: the status, status text, headers and
+   * body text of the answer. Made at each call, and only when asked for.
+   */
   response(): Response;
 }
 
@@ -32,6 +35,13 @@ export interface Incoming {
 export type Send = (request: Outgoing, limits: Limits) => Promise<Incoming>;
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * What `sendWithFetch` throws when the `fetch` it was given does not behave as one: a bug in
+ * that function, which no retry can mend, rather than a failure of the network. The message
+ * says what it did, e.g. `threw instead of returning a promise`.
+ */
+export class NotAFetch extends Error {}
 
 /** The rejection of a `Send` whose time ran out. */
 export function timeoutException(timeoutMs: number): DOMException {
@@ -56,18 +66,28 @@ export async function sendWithFetch(
   signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    // Called as a plain function: browsers refuse a `fetch` invoked with another `this`
-    // ("Illegal invocation").
-    const request = fetchFn(url, { method, headers, body, signal: controller.signal });
+    const request = callFetch(fetchFn, url, { method, headers, body, signal: controller.signal });
     const honoursSignal = fetchFn === runtimeFetch;
     const response = await (honoursSignal ? request : untilAborted(request, controller.signal));
+    if (typeof response?.text !== 'function' || typeof response.headers?.get !== 'function') {
+      throw new NotAFetch('must give a Response');
+    }
     const reading = response.text();
     const text = await (honoursSignal ? reading : untilAborted(reading, controller.signal));
+    const { status, statusText, headers: responseHeaders } = response;
     return {
-      status: response.status,
-      header: (name) => response.headers.get(name),
+      status,
+      header: (name) => responseHeaders.get(name),
       text,
-      response: () => response,
+      // The body of `response` has been read: what `.withResponse()` gives is made afresh. A
+      // Blob without a type makes `Response` add no `Content-Type` the answer did not have; an
+      // empty body is none at all, which `Response` requires of a 204 or 304.
+      response: () =>
+        new Response(text ? new Blob([text]) : null, {
+          status,
+          statusText,
+          headers: responseHeaders,
+        }),
     };
   } catch (error) {
     // A fetch rejects an abort with an error of its own; what aborted it is the reason.
@@ -76,6 +96,28 @@ export async function sendWithFetch(
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Starts the request. Called as a plain function: browsers refuse a `fetch` invoked with
+ * another `this` ("Illegal invocation").
+ *
+ * A fetch reports every failure, a network's included, by rejecting its promise, so a throw
+ * here is a bug of the function given (or no function at all), never a network failure: it
+ * must not be retried, nor count as the outage that `failOpen` answers. A rejection cannot be
+ * told apart so reliably: the Fetch standard rejects network failures with a `TypeError`, and
+ * each runtime words it differently (`fetch failed`, `Failed to fetch`, `Load failed`, ...), so
+ * every rejection counts as a connection failure.
+ */
+function callFetch(fetchFn: FetchLike, url: string, init: RequestInit): Promise<Response> {
+  let request: Promise<Response>;
+  try {
+    request = fetchFn(url, init);
+  } catch (cause) {
+    throw new NotAFetch('threw instead of returning a promise', { cause });
+  }
+  if (typeof request?.then !== 'function') throw new NotAFetch('must return a promise');
+  return request;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 import type { Log } from './log.js';
 // The package build swaps this module per runtime (see the file).
 import { platformSend } from './platform-send.js';
-import { redactJson, redactText } from './redact.js';
+import { redactError, redactJson, redactText } from './redact.js';
 import { newRequestId } from './request-id.js';
 import {
   mayHaveBeenProcessed,
@@ -21,7 +21,7 @@ import {
   type RetryMode,
   type RetryPolicy,
 } from './retry.js';
-import { type FetchLike, type Incoming, type Outgoing, sendWithFetch } from './send.js';
+import { type FetchLike, type Incoming, NotAFetch, type Outgoing, sendWithFetch } from './send.js';
 import { sleep } from './sleep.js';
 import { type PathParams, type QueryParams, requestUrl } from './url.js';
 import {
@@ -101,6 +101,8 @@ interface Call {
   timeoutMs: number;
   attempts: number;
   signal: AbortSignal | undefined;
+  /** Set once an attempt has failed in a way the server may have acted on. */
+  retriedAfterUnknownOutcome: boolean;
 }
 
 /**
@@ -136,18 +138,18 @@ export class Transport {
       timeoutMs: checkTimeoutMs('timeoutMs', options.timeoutMs ?? config.timeoutMs),
       attempts: maxRetries + 1,
       signal: options.signal,
+      retriedAfterUnknownOutcome: false,
     };
-    let retriedAfterUnknownOutcome = false;
 
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#tryOnce(call, attempt);
-      if ('incoming' in outcome) return { ...outcome, retriedAfterUnknownOutcome };
+      if ('incoming' in outcome) return outcome;
 
       const { failure, retryAfterMs } = outcome;
       const delayMs = nextDelayMs(failure, retryAfterMs, req.retry, attempt, config.retryPolicy);
       if (delayMs === null || attempt > maxRetries) throw failure;
 
-      retriedAfterUnknownOutcome ||= mayHaveBeenProcessed(failure);
+      call.retriedAfterUnknownOutcome ||= mayHaveBeenProcessed(failure);
       const reason = failure instanceof ApiError ? `HTTP ${failure.status}` : failure.message;
       config.log.warn(
         `${call.label} retrying in ${delayMs} ms after ${reason} ` +
@@ -165,10 +167,7 @@ export class Transport {
   async #tryOnce(
     call: Call,
     attempt: number,
-  ): Promise<
-    | Omit<ApiResponse, 'retriedAfterUnknownOutcome'>
-    | { failure: ApiError | ConnectionError; retryAfterMs: number | null }
-  > {
+  ): Promise<ApiResponse | { failure: ApiError | ConnectionError; retryAfterMs: number | null }> {
     const { log } = this.#config;
     const started = Date.now();
     let incoming: Incoming;
@@ -191,11 +190,12 @@ export class Transport {
 
     if ((status >= 200 && status < 300) || call.req.acceptStatuses?.includes(status)) {
       const data = parseSuccessBody(incoming, requestId, call.secrets);
-      return { data, incoming, request_id: requestId };
+      const { retriedAfterUnknownOutcome } = call;
+      return { data, incoming, request_id: requestId, retriedAfterUnknownOutcome };
     }
     const errorBody = redactJson(parseErrorBody(text), call.secrets);
     const retryAfterMs = parseRetryAfterMs(incoming.header('Retry-After'));
-    const info = responseInfo(incoming, requestId);
+    const info = responseInfo(incoming, requestId, call.retriedAfterUnknownOutcome);
     const failure = apiErrorFor(info, errorDetailOf(errorBody), errorBody, retryAfterMs);
     return { failure, retryAfterMs };
   }
@@ -219,16 +219,18 @@ export class Transport {
       if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
         throw new TimeoutError(timeoutMs);
       }
-      // A network's own error may quote the request, headers and body included: keep secrets
-      // out of the message, and of the cause too, which loggers print with the error.
-      const described = describe(error);
-      const reason = redactText(described, secrets);
-      const cause = reason === described ? error : new Error(reason);
+      // A bug of the `fetch` given, not an outage: never retried, never failed open.
+      if (error instanceof NotAFetch) {
+        const options = 'cause' in error ? { cause: redactError(error.cause, secrets) } : {};
+        throw new InvalidInputError('fetch', error.message, options);
+      }
+      // A network's own error may quote the request, headers and body included, at any depth
+      // of its cause chain: keep secrets out of the message, and out of the cause, which
+      // loggers print with the error.
+      const cause = redactError(error, secrets);
       throw new ConnectionError(
-        `Connection error on ${outgoing.method} ${outgoing.url}: ${reason}`,
-        {
-          cause,
-        },
+        `Connection error on ${outgoing.method} ${outgoing.url}: ${describe(cause)}`,
+        { cause },
       );
     }
   }
@@ -264,6 +266,11 @@ const REQUEST_ID_PATTERN = /^[!-~]{1,128}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/** True for a string every runtime sends as a header value: Latin-1, no line breaks. */
+export function isHeaderValue(value: unknown): value is string {
+  return typeof value === 'string' && HEADER_VALUE.test(value);
+}
+
 /**
  * The headers with their names in lower case and values trimmed, as `Headers` would hold them.
  * An invalid one is refused without echoing its value, which may be a secret.
@@ -274,7 +281,7 @@ export function checkHeaders(
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(checkObject(field, values))) {
-    if (!HEADER_NAME.test(name) || typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+    if (!HEADER_NAME.test(name) || !isHeaderValue(value)) {
       throw new InvalidInputError(`${field}.${name}`, 'is not a valid header name or value');
     }
     headers[name.toLowerCase()] = value.trim();
@@ -296,8 +303,14 @@ function serializeBody(body: unknown): string {
 }
 
 /** What an error says of the response it came from. */
-export function responseInfo(incoming: Incoming, requestId: string | null) {
-  return { status: incoming.status, headers: incoming.response().headers, request_id: requestId };
+export function responseInfo(
+  incoming: Incoming,
+  requestId: string | null,
+  retriedAfterUnknownOutcome = false,
+) {
+  const { status } = incoming;
+  const headers = incoming.response().headers;
+  return { status, headers, request_id: requestId, retriedAfterUnknownOutcome };
 }
 
 function parseSuccessBody(
@@ -313,9 +326,10 @@ function parseSuccessBody(
     if (text.trim() === '') {
       throw new InvalidResponseError('The response body is empty, expected JSON', info, text);
     }
+    // The parser's message quotes the text around the fault.
     const body = redactText(text, secrets);
     throw new InvalidResponseError('The response body is not valid JSON', info, body, {
-      cause: error,
+      cause: redactError(error, secrets),
     });
   }
 }

@@ -1,12 +1,16 @@
 import { InvalidInputError } from '../errors.js';
 
+// The two limits check-lock needs, on their own so that a bundle of check-lock holds no more.
+const ID_MAX_LENGTH = 256;
+export const METADATA_MAX_BYTES = 2048;
+
 /**
  * The spec's constraints on request input, checked before anything is sent. A unit test holds
  * each value equal to openapi/onceonly.yaml.
  */
 export const LIMITS = {
-  idMaxLength: 256,
-  metadataMaxBytes: 2048,
+  idMaxLength: ID_MAX_LENGTH,
+  metadataMaxBytes: METADATA_MAX_BYTES,
   toolNamePattern: /^(?!\.\.?$)[a-zA-Z0-9_.:-]+$/,
   scopeIdPattern: /^(global|agent:.+)$/,
   toolUrlPattern: /^https?:\/\//,
@@ -57,7 +61,7 @@ export function checkId(field: string, value: unknown): string {
 
 /** An idempotency or lease key: 1 to 256 characters. */
 export function checkKey(value: unknown, field = 'key'): string {
-  return checkString(field, value, { max: LIMITS.idMaxLength });
+  return checkString(field, value, { max: ID_MAX_LENGTH });
 }
 
 export function checkToolName(field: string, value: unknown): string {
@@ -200,7 +204,8 @@ function fail(field: string, message: string): never {
   throw new InvalidInputError(field, message);
 }
 
-function typeName(value: unknown): string {
+/** How a value's type is named in an error message: `null`, `an array`, or its `typeof`. */
+export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value;
@@ -228,6 +233,21 @@ export function checkKnownKeys(field: string, value: object, known: readonly str
         : '';
     fail(`${field}.${key}`, `is not a field of ${field} (known: ${known.join(', ')})${hint}`);
   }
+}
+
+/**
+ * A method's params: an object (not `null`, an array or a positional value) with none but the
+ * `known` keys. A wrong shape or a misspelt key must not be dropped silently: a `deleteTool`
+ * whose scope went missing would delete the global tool.
+ */
+export function checkParams(
+  field: string,
+  value: unknown,
+  known: readonly string[],
+): Record<string, unknown> {
+  const object = checkObject(field, value);
+  checkKnownKeys(field, object, known);
+  return object;
 }
 
 /** An `AbortSignal`, or anything that behaves as one (some runtimes have their own class). */

@@ -11,9 +11,6 @@ import type { Incoming, Limits, Outgoing } from '../internal/send.js';
 const IDLE_TIMEOUT_MS = 4_000;
 const AGENT_OPTIONS = { keepAlive: true, scheduling: 'lifo', timeout: IDLE_TIMEOUT_MS } as const;
 
-/** Statuses whose response has no body, which `Response` refuses one for. */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-
 interface Client {
   request: (options: RequestOptions) => ClientRequest;
   agent: Agent;
@@ -150,7 +147,6 @@ function incoming(
   rawHeaders: string[],
   text: string,
 ): Incoming {
-  let response: Response | undefined;
   return {
     status,
     text,
@@ -160,14 +156,13 @@ function incoming(
       return Array.isArray(value) ? value.join(', ') : value;
     },
     response() {
-      if (response) return response;
       const pairs: [string, string][] = [];
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
         pairs.push([rawHeaders[i] as string, rawHeaders[i + 1] as string]);
       }
-      const body = NULL_BODY_STATUSES.has(status) ? null : text;
-      response = new Response(body, { status, statusText, headers: pairs });
-      return response;
+      // A Blob without a type makes `Response` add no `Content-Type` the answer did not have;
+      // an empty body is none at all, which `Response` requires of a 204 or 304.
+      return new Response(text ? new Blob([text]) : null, { status, statusText, headers: pairs });
     },
   };
 }

@@ -1,12 +1,14 @@
 // What the SDK logs, and that neither the API key nor a tool secret reaches an error or a log
 // line, even when the server echoes them back.
 
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type ApiError,
   ConnectionError,
   InternalServerError,
   InvalidInputError,
+  InvalidResponseError,
   type Logger,
   type LogLevel,
   OnceOnly,
@@ -17,6 +19,7 @@ import {
   BASE_URL,
   clientWith,
   delayed,
+  EVENT,
   errorReply,
   failureOf,
   fakeFetch,
@@ -171,6 +174,124 @@ describe('a tool secret is never shown', () => {
     expect(errorText(error)).not.toContain(SECRET);
     expect((error as ApiError).detail).toBe('upstream refused secret [redacted]');
     expect(lines().join('\n')).not.toContain(SECRET);
+  });
+});
+
+/** The links of an error's cause chain, the error itself first. */
+function chainOf(error: unknown): unknown[] {
+  const links: unknown[] = [];
+  for (let link = error; link !== undefined; link = (link as { cause?: unknown }).cause) {
+    links.push(link);
+    if (typeof link !== 'object' || link === null) break;
+  }
+  return links;
+}
+
+/** Every text of a link a logger may print: message, stack, code, and the value itself. */
+function linkText(link: unknown): string {
+  if (typeof link !== 'object' || link === null) return String(link);
+  const { message, stack, code } = link as { message?: unknown; stack?: unknown; code?: unknown };
+  return [String(link), message, stack, code].map(String).join('\n');
+}
+
+/** A rejection as Node's fetch gives it, with `secret` quoted at every level of its cause. */
+function nestedFailure(secret: string, code: string): TypeError {
+  const innermost = `tls alert for request Authorization: Bearer ${secret}`;
+  const inner = Object.assign(new Error(`proxy said: ${secret}`), { code, cause: innermost });
+  return new TypeError('fetch failed', { cause: inner });
+}
+
+describe('secrets at every level of a connection error’s cause chain', () => {
+  it.each([
+    ['the API key', API_KEY, (c: OnceOnly) => c.me()],
+    ['a tool secret', SECRET, (c: OnceOnly) => c.gov.createTool(TOOL)],
+  ])(
+    'keeps %s out of every link, message and stack, and keeps each code',
+    async (_, secret, send) => {
+      const fetch = fakeFetch(() => Promise.reject(nestedFailure(secret, 'ECONNRESET')));
+      const error = await failureOf(send(clientWith(fetch, { maxRetries: 0 })));
+
+      expect(error).toBeInstanceOf(ConnectionError);
+      const links = chainOf(error);
+      expect(links).toHaveLength(4);
+      for (const link of links) expect(linkText(link)).not.toContain(secret);
+      expect(inspect(error, { depth: Infinity })).not.toContain(secret);
+
+      const [, outer, inner, innermost] = links as [unknown, Error, Error, string];
+      expect(outer).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+      expect(inner).toMatchObject({ message: 'proxy said: [redacted]', code: 'ECONNRESET' });
+      expect(innermost).toBe('tls alert for request Authorization: Bearer [redacted]');
+    },
+  );
+
+  it('drops what else an error holds, such as the request a library kept on it', async () => {
+    const failure = Object.assign(new Error('Network Error'), {
+      config: { headers: { Authorization: `Bearer ${API_KEY}` } },
+      code: 'ERR_NETWORK',
+    });
+    const fetch = fakeFetch(() => Promise.reject(failure));
+    const error = await failureOf(clientWith(fetch, { maxRetries: 0 }).me());
+
+    expect(inspect(error, { depth: Infinity })).not.toContain(API_KEY);
+    expect((error as ConnectionError).cause).toMatchObject({
+      message: 'Network Error',
+      code: 'ERR_NETWORK',
+    });
+  });
+
+  it.each([
+    ['a string', () => `refused Bearer ${API_KEY}`, 'refused Bearer [redacted]'],
+    [
+      'an object',
+      () => ({ headers: { authorization: `Bearer ${API_KEY}` } }),
+      '{"headers":{"authorization":"Bearer [redacted]"}}',
+    ],
+  ])('keeps the API key out of a rejection with %s', async (_, reason, shown) => {
+    const fetch = fakeFetch(() => Promise.reject(reason()));
+    const error = await failureOf(clientWith(fetch, { maxRetries: 0 }).me());
+
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).cause).toBe(shown);
+    expect((error as ConnectionError).message).toContain(shown);
+    expect(inspect(error, { depth: Infinity })).not.toContain(API_KEY);
+  });
+
+  it('ends a chain that never ends (a cause of its own) after five links', async () => {
+    const loop = new Error(`loop ${API_KEY}`);
+    (loop as { cause?: unknown }).cause = loop;
+    const fetch = fakeFetch(() => Promise.reject(loop));
+    const error = await failureOf(clientWith(fetch, { maxRetries: 0 }).me());
+
+    expect(chainOf(error)).toHaveLength(6);
+    expect(inspect(error, { depth: Infinity })).not.toContain(API_KEY);
+  });
+
+  it('keeps ECONNREFUSED under a redacted message, so a postEvent is still retried', async () => {
+    // Nothing was sent: an append may be repeated, however the rest of the error reads.
+    const refused = () =>
+      Promise.reject(
+        new TypeError(`fetch failed for Bearer ${API_KEY}`, {
+          cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+        }),
+      );
+    const fetch = fakeFetch(refused, json(200, { ok: true, event_id: 1, run_id: 'run_1' }));
+    const result = await resultOf(clientWith(fetch).postEvent(EVENT));
+
+    expect(result).toEqual({ ok: true, event_id: 1, run_id: 'run_1' });
+    expect(fetch.calls).toHaveLength(2);
+  });
+
+  it('keeps a tool secret out of the parser’s error for a body that is not JSON', async () => {
+    // V8 quotes a short text whole in its SyntaxError message.
+    const secret = 'pa55word';
+    const tool = { ...TOOL, auth: { type: 'hmac_sha256' as const, secret } };
+    const fetch = fakeFetch(text(200, `ok ${secret}`));
+    const error = await failureOf(clientWith(fetch).gov.createTool(tool));
+
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as InvalidResponseError).body).toBe('ok [redacted]');
+    expect((error as InvalidResponseError).cause).toMatchObject({ name: 'SyntaxError' });
+    expect(inspect(error, { depth: Infinity })).not.toContain(secret);
   });
 });
 

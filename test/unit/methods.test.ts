@@ -866,3 +866,244 @@ describe('client-side validation accepts the limits themselves', () => {
     expect(fetch.calls).toHaveLength(requests);
   });
 });
+
+interface ShapeCase {
+  name: string;
+  /** Calls the method with `params` in the place of its params object, and `options` last. */
+  call: (client: OnceOnly, params: unknown, options?: unknown) => PromiseLike<unknown>;
+  /** Params the method accepts, to which the misspelt key is added. */
+  valid: Record<string, unknown>;
+  /** What the params object is called in errors. */
+  field: string;
+  /** A key a caller might write by mistake (another spelling, the official SDK's name). */
+  misspelt: string;
+}
+
+// Every method that takes a params object. Casts stand for JavaScript callers, who have no types.
+const shapeCases: ShapeCase[] = [
+  {
+    name: 'checkLock',
+    call: (c, p, o) => c.checkLock(p as never, o as never),
+    valid: { key: 'k' },
+    field: 'params',
+    misspelt: 'metdata',
+  },
+  {
+    name: 'usage',
+    call: (c, p, o) => c.usage(p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'type',
+  },
+  {
+    name: 'metrics',
+    call: (c, p, o) => c.metrics(p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'fromDay',
+  },
+  {
+    name: 'updateNotifications',
+    call: (c, p, o) => c.updateNotifications(p as never, o as never),
+    valid: { email_notifications_enabled: true },
+    field: 'settings',
+    misspelt: 'emailNotificationsEnabled',
+  },
+  {
+    name: 'events',
+    call: (c, p, o) => c.events(p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'page',
+  },
+  {
+    name: 'postEvent',
+    call: (c, p, o) => c.postEvent(p as never, o as never),
+    valid: { run_id: 'run_1', type: 'note' },
+    field: 'event',
+    misspelt: 'durationMs',
+  },
+  {
+    name: 'listRuns',
+    call: (c, p, o) => c.listRuns(p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'query',
+  },
+  {
+    name: 'getRun',
+    call: (c, p, o) => c.getRun('run_1', p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'limt',
+  },
+  {
+    name: 'gov.upsertPolicy',
+    call: (c, p, o) => c.gov.upsertPolicy(p as never, o as never),
+    valid: { agent_id: 'bot' },
+    field: 'policy',
+    misspelt: 'max_action_per_hour',
+  },
+  {
+    name: 'gov.policyFromTemplate',
+    call: (c, p, o) => c.gov.policyFromTemplate(p as never, o as never),
+    valid: { agent_id: 'bot', template: 'strict' },
+    field: 'params',
+    misspelt: 'override',
+  },
+  {
+    name: 'gov.createTool',
+    call: (c, p, o) => c.gov.createTool(p as never, o as never),
+    valid: validTool,
+    field: 'tool',
+    misspelt: 'scopeId',
+  },
+  {
+    name: 'gov.listTools',
+    call: (c, p, o) => c.gov.listTools(p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'scopeId',
+  },
+  {
+    name: 'gov.getTool',
+    call: (c, p, o) => c.gov.getTool('send_email', p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'scopeId',
+  },
+  {
+    name: 'gov.toggleTool',
+    call: (c, p, o) => c.gov.toggleTool('send_email', p as never, o as never),
+    valid: { enabled: false },
+    field: 'params',
+    misspelt: 'scopeId',
+  },
+  {
+    name: 'gov.deleteTool',
+    call: (c, p, o) => c.gov.deleteTool('send_email', p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'scopeId',
+  },
+  {
+    name: 'gov.disableAgent',
+    call: (c, p, o) => c.gov.disableAgent('bot', p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'message',
+  },
+  {
+    name: 'gov.enableAgent',
+    call: (c, p, o) => c.gov.enableAgent('bot', p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'message',
+  },
+  {
+    name: 'gov.agentLogs',
+    call: (c, p, o) => c.gov.agentLogs('bot', p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'limt',
+  },
+  {
+    name: 'gov.agentMetrics',
+    call: (c, p, o) => c.gov.agentMetrics('bot', p as never, o as never),
+    valid: {},
+    field: 'params',
+    misspelt: 'window',
+  },
+];
+
+// Methods without params still take the per-call options.
+const optionsOnlyCases: Pick<ShapeCase, 'name' | 'call'>[] = [
+  { name: 'me', call: (c, _, o) => c.me(o as never) },
+  { name: 'usageAll', call: (c, _, o) => c.usageAll(o as never) },
+  { name: 'gov.listPolicies', call: (c, _, o) => c.gov.listPolicies(o as never) },
+  { name: 'gov.getPolicy', call: (c, _, o) => c.gov.getPolicy('bot', o as never) },
+];
+
+/** The error a call is refused with; fails the test if the call went through. */
+async function refusal(send: () => PromiseLike<unknown>): Promise<unknown> {
+  return Promise.resolve(send()).then(
+    () => new Error('expected the call to be refused, but it succeeded'),
+    (reason: unknown) => reason,
+  );
+}
+
+// A positional value where the params object goes is what calls written for the official SDK
+// do (`deleteTool('t', 'agent:bot')`): sent without its scope, it would act on the global tool.
+const NOT_OBJECTS: [string, unknown][] = [
+  ['null', null],
+  ['a string', 'agent:bot'],
+  ['a number', 50],
+  ['an array', [{ scope_id: 'agent:bot' }]],
+];
+
+describe('params of the wrong shape are refused before sending, never ignored', () => {
+  it.each(shapeCases)('$name refuses a misspelt key', async ({ call, valid, field, misspelt }) => {
+    const fetch = recordingFetch();
+    const error = await refusal(() =>
+      call(clientWith(fetch), { ...valid, [misspelt]: 'agent:bot' }),
+    );
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field: `${field}.${misspelt}` });
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  describe.each(NOT_OBJECTS)('given %s', (_, value) => {
+    it.each(shapeCases)('$name refuses it as its params', async ({ call, field }) => {
+      const fetch = recordingFetch();
+      const error = await refusal(() => call(clientWith(fetch), value));
+
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect(error).toMatchObject({ field });
+      expect(fetch.calls).toHaveLength(0);
+    });
+
+    it.each([...shapeCases, ...optionsOnlyCases])(
+      '$name refuses it as its options',
+      async (method) => {
+        const fetch = recordingFetch();
+        const valid = 'valid' in method ? method.valid : undefined;
+        const error = await refusal(() => method.call(clientWith(fetch), valid, value));
+
+        expect(error).toBeInstanceOf(InvalidInputError);
+        expect(error).toMatchObject({ field: 'options' });
+        expect(fetch.calls).toHaveLength(0);
+      },
+    );
+  });
+
+  it.each([...shapeCases, ...optionsOnlyCases])(
+    '$name refuses a misspelt option',
+    async (method) => {
+      const fetch = recordingFetch();
+      const valid = 'valid' in method ? method.valid : undefined;
+      const error = await refusal(() => method.call(clientWith(fetch), valid, { timeout: 5 }));
+
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect(error).toMatchObject({ field: 'options.timeout' });
+      expect(fetch.calls).toHaveLength(0);
+    },
+  );
+
+  it('refuses a value of the wrong type in an event field that is kept as it is', async () => {
+    const fetch = recordingFetch();
+    const error = await refusal(() =>
+      clientWith(fetch).postEvent({ run_id: 'run_1', type: 'note', status: 200 as never }),
+    );
+
+    expect(error).toMatchObject({ field: 'status' });
+    expect(fetch.calls).toHaveLength(0);
+  });
+
+  it('still keeps an event’s own extra fields', async () => {
+    const fetch = recordingFetch(echoing(200, { ok: true, event_id: 1, run_id: 'run_1' }));
+    await clientWith(fetch).postEvent({ run_id: 'run_1', type: 'note', region: 'eu' });
+
+    expect(fetch.calls[0]?.json).toEqual({ run_id: 'run_1', type: 'note', region: 'eu' });
+  });
+});

@@ -136,9 +136,11 @@ describe('a request and its answer', () => {
 
     expect(response).toBeInstanceOf(Response);
     expect(response.status).toBe(409);
+    expect(response.statusText).toBe('Conflict');
     expect(response.headers.get('x-request-id')).toBe('req_2');
     expect(await response.json()).toEqual({ detail: 'taken' });
-    expect(incoming.response()).toBe(response);
+    // Each call makes a new Response, its body unread.
+    expect(await incoming.response().json()).toEqual({ detail: 'taken' });
   });
 
   it('gives a Response without a body for a 204', async () => {

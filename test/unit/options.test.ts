@@ -1,6 +1,7 @@
 // Options and inputs that are easy to get wrong are refused loudly, with a message that says
 // what to do, instead of being ignored.
 
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InternalServerError, InvalidInputError, OnceOnly } from '../../src/index.js';
 import {
@@ -42,6 +43,37 @@ describe('client options', () => {
     expect(construct).toThrow(InvalidInputError);
     expect(construct).toThrow(/timeoutMs must be/);
     expect(() => clientWith(fetch, { timeoutMs: 2 ** 31 - 1 })).not.toThrow();
+  });
+
+  it.each([
+    ['a string', 'nope', 'fetch must be a function (got string)'],
+    ['null', null, 'fetch must be a function (got null)'],
+    ['an object', { fetch: () => {} }, 'fetch must be a function (got object)'],
+  ])(
+    'refuses a fetch that is %s, which would fail (or fail open) every call',
+    (_, fetch, message) => {
+      const construct = () => new OnceOnly({ apiKey: API_KEY, fetch, failOpen: true } as never);
+      expect(construct).toThrow(InvalidInputError);
+      expect(construct).toThrow(message);
+    },
+  );
+
+  it.each([
+    ['a line break', 'bad\nagent'],
+    ['a character beyond Latin-1', 'agent-✓'],
+    ['a control character', 'agent\u0000'],
+    ['a number', 42],
+  ])('refuses a userAgent with %s, which no runtime would send', (_, userAgent) => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    const construct = () => clientWith(fetch, { userAgent: userAgent as string, failOpen: true });
+    expect(construct).toThrow(InvalidInputError);
+    expect(construct).toThrow(/^userAgent must be a string of Latin-1 characters/);
+  });
+
+  it('accepts a userAgent of Latin-1 text, and null', () => {
+    const fetch = fakeFetch(json(200, LOCKED));
+    expect(() => clientWith(fetch, { userAgent: 'my-app/1.0 (café)' })).not.toThrow();
+    expect(() => clientWith(fetch, { userAgent: null })).not.toThrow();
   });
 
   it('says to add the scheme to a base URL without one', () => {
@@ -99,6 +131,68 @@ describe('per-call options', () => {
     );
     expect((error as Error).message).toBe('params needs `key`: runAndWait starts keyed runs');
     expect(fetch.calls).toHaveLength(0);
+  });
+});
+
+describe('a fetch option that does not behave as fetch', () => {
+  // Each is a bug of the function given: retrying cannot help, and failing open on it would
+  // turn deduplication off for good.
+  const misbehaving: [string, () => unknown, string][] = [
+    [
+      'throws instead of returning a promise',
+      () => {
+        throw new TypeError('wrapper is broken');
+      },
+      'fetch threw instead of returning a promise',
+    ],
+    [
+      'returns something other than a promise',
+      () => new Response('{}'),
+      'fetch must return a promise',
+    ],
+    [
+      'resolves to something other than a Response',
+      async () => ({ ok: true }),
+      'fetch must give a Response',
+    ],
+    ['resolves to nothing', async () => undefined, 'fetch must give a Response'],
+  ];
+
+  it.each(misbehaving)(
+    'that %s is an InvalidInputError, not retried, not failed open',
+    async (_, impl, message) => {
+      let calls = 0;
+      const fetch = (() => {
+        calls++;
+        return impl();
+      }) as never;
+      const error = await rejection(clientWith(fetch, { failOpen: true }).checkLock({ key: 'k' }));
+
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect(error).toMatchObject({ field: 'fetch', message });
+      expect(calls).toBe(1);
+    },
+  );
+
+  it('keeps the API key out of what a throwing fetch said', async () => {
+    const fetch = (() => {
+      throw new Error(`cannot sign Bearer ${API_KEY}`);
+    }) as never;
+    const error = await rejection(clientWith(fetch).me());
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toBe('fetch threw instead of returning a promise');
+    expect((error as Error).cause).toMatchObject({ message: 'cannot sign Bearer [redacted]' });
+    expect(inspect(error, { depth: Infinity })).not.toContain(API_KEY);
+  });
+
+  it('still counts a rejecting fetch as a connection failure, which may fail open', async () => {
+    const result = await clientWith(fakeFetch(fetchFailed('ECONNRESET')), {
+      failOpen: true,
+      maxRetries: 0,
+    }).checkLock({ key: 'k' });
+
+    expect(result.failedOpen?.reason).toBe('connection_error');
   });
 });
 

@@ -152,8 +152,39 @@ describe('each error status gives its error class', () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.message).toContain('fetch failed');
     expect(error.message).toContain('ECONNREFUSED');
-    expect(error.cause).toBeInstanceOf(TypeError);
+    expect(error.cause).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+    expect((error.cause as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
     expect(error.request_id).toBe(fetch.calls[0]?.headers.get('X-Request-Id'));
+  });
+});
+
+describe('a 403 that is not the API’s says nothing of the key', () => {
+  it.each<[string, ReturnType<typeof json>]>([
+    [
+      'a firewall’s HTML page',
+      text(403, '<html><body><h1>403 Forbidden</h1>Request blocked</body></html>', {
+        'Content-Type': 'text/html',
+      }),
+    ],
+    ['an empty body', text(403, '')],
+    ['JSON without a detail', json(403, { message: 'Forbidden' })],
+    ['a detail that is a list', json(403, { detail: [{ msg: 'blocked' }] })],
+  ])('%s is an ApiError with status 403, not an AuthenticationError', async (_, reply) => {
+    const error = await failureOf(clientWith(fakeFetch(reply), { maxRetries: 0 }).me());
+
+    expect(Object.getPrototypeOf(error)).toBe(ApiError.prototype);
+    expect(error).not.toBeInstanceOf(AuthenticationError);
+    expect((error as ApiError).status).toBe(403);
+  });
+
+  it('is the same for check-lock', async () => {
+    const reply = text(403, '<html>Access denied</html>');
+    const error = await failureOf(
+      clientWith(fakeFetch(reply), { maxRetries: 0 }).checkLock({ key: 'k' }),
+    );
+
+    expect(Object.getPrototypeOf(error)).toBe(ApiError.prototype);
+    expect((error as ApiError).body).toBe('<html>Access denied</html>');
   });
 });
 

@@ -6,6 +6,7 @@ import {
   ApiError,
   ConnectionError,
   InternalServerError,
+  NotFoundError,
   type OnceOnly,
   RateLimitError,
   TimeoutError,
@@ -262,6 +263,41 @@ describe('which failures are retried', () => {
   });
 });
 
+describe('an error after retries says whether an earlier attempt may have acted', () => {
+  const DELETE_TOOL = (c: OnceOnly) => c.gov.deleteTool('send_email');
+  const NOT_FOUND = json(404, { detail: 'Tool not found' });
+
+  it.each<[string, Reply[], boolean]>([
+    ['502 then 404: the first attempt may have deleted it', [errorReply(502), NOT_FOUND], true],
+    ['a timeout then 404', [neverAnswers(), NOT_FOUND], true],
+    ['ECONNRESET then 404', [fetchFailed('ECONNRESET'), NOT_FOUND], true],
+    [
+      '500, then 503, then 404: the mark stays',
+      [errorReply(500), errorReply(503), NOT_FOUND],
+      true,
+    ],
+    ['503 then 404: the server did not act on the first', [errorReply(503), NOT_FOUND], false],
+    ['429 then 404', [errorReply(429), NOT_FOUND], false],
+    ['ECONNREFUSED then 404: nothing was sent', [fetchFailed('ECONNREFUSED'), NOT_FOUND], false],
+    ['404 at once', [NOT_FOUND], false],
+  ])('deleteTool answered %s', async (_, replies, expected) => {
+    const fetch = fakeFetch(...replies);
+    const error = await failureOf(DELETE_TOOL(clientWith(fetch, { timeoutMs: 1000 })));
+
+    expect(fetch.calls).toHaveLength(replies.length);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).retriedAfterUnknownOutcome).toBe(expected);
+  });
+
+  it('marks the last error when the retries run out after an unknown outcome', async () => {
+    const fetch = fakeFetch(errorReply(502), errorReply(429));
+    const error = await failureOf(clientWith(fetch, { maxRetries: 1 }).me());
+
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect((error as RateLimitError).retriedAfterUnknownOutcome).toBe(true);
+  });
+});
+
 describe('Retry-After', () => {
   describe('parseRetryAfterMs', () => {
     it.each([
@@ -280,8 +316,45 @@ describe('Retry-After', () => {
       expect(parseRetryAfterMs('Mon, 31 Dec 2029 23:59:00 GMT', now)).toBe(0);
     });
 
-    it.each([null, '', 'soon', '-5', '1e3', 'NaN'])('gives null for %j', (value) => {
-      expect(parseRetryAfterMs(value)).toBeNull();
+    it.each([
+      ['IMF-fixdate', 'Tue, 01 Jan 2030 00:00:03 GMT', 3000],
+      ['IMF-fixdate, end of February', 'Thu, 28 Feb 2030 00:00:00 GMT', 58 * 86_400_000],
+      ['RFC 850', 'Tuesday, 01-Jan-30 00:00:03 GMT', 3000],
+      ['RFC 850, a year over 50 years ahead is in the past', 'Friday, 01-Jan-99 00:00:00 GMT', 0],
+      ['asctime', 'Tue Jan  1 00:00:03 2030', 3000],
+      ['asctime, two-digit day', 'Sat Jan 12 00:00:00 2030', 11 * 86_400_000],
+    ])('reads the %s form', (_, value, ms) => {
+      expect(parseRetryAfterMs(value, Date.parse('2030-01-01T00:00:00Z'))).toBe(ms);
+    });
+
+    it.each([
+      null,
+      '',
+      'soon',
+      '-5',
+      '1e3',
+      'NaN',
+      // `Date.parse` reads each of these as some date, most of them long past: "retry now".
+      'a 1',
+      'x 5',
+      'Retry 2',
+      '1 a',
+      '2030-01-01T00:00:03Z',
+      'Tue, 01 Jan 2030',
+      'Tue, 01 Jan 2030 00:00:03',
+      'Tue, 01 Jan 2030 00:00:03 UTC',
+      'tue, 01 jan 2030 00:00:03 gmt',
+      'Tue, 1 Jan 2030 00:00:03 GMT',
+      'Tue, 31 Feb 2030 00:00:03 GMT',
+      'Tue, 01 Jan 2030 24:00:00 GMT',
+      'Tue, 01 Foo 2030 00:00:03 GMT',
+      'Wed, 01 Jan 2030 00:00:03 GMT',
+      'Tuesday, 31-Feb-30 00:00:03 GMT',
+      'Tue Feb 31 00:00:03 2030',
+      'Tuesday, 01-Jan-2030 00:00:03 GMT',
+      'Tue Jan 1 00:00:03 2030',
+    ])('gives null for %j, which is neither form', (value) => {
+      expect(parseRetryAfterMs(value, Date.parse('2030-01-01T00:00:00Z'))).toBeNull();
     });
   });
 
@@ -302,6 +375,18 @@ describe('Retry-After', () => {
     await expectNextAttemptAfter(fetch, 500);
     expect((await call.outcome).ok).toBe(true);
   });
+
+  it.each(['a 1', 'Retry 2'])(
+    'waits the backoff, not "now", for a Retry-After of junk (%j)',
+    async (junk) => {
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      const fetch = fakeFetch(errorReply(429, { 'Retry-After': junk }), GET_ME.ok);
+      const call = track(clientWith(fetch).me());
+
+      await expectNextAttemptAfter(fetch, DEFAULT_RETRY_POLICY.initialDelayMs);
+      expect((await call.outcome).ok).toBe(true);
+    },
+  );
 
   it('waits until an HTTP date, counted from the current time', async () => {
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));

@@ -640,10 +640,11 @@ export function errorClassFor(status: number, detail: unknown): ErrorClass {
   if (status === 401) return AuthenticationError;
   if (status === 402) return OverLimitError;
   if (status === 403) {
-    const code = (detail as { error?: unknown } | undefined)?.error;
-    const authFailure =
-      typeof code !== 'string' ||
-      ['invalid_api_key', 'api_key_disabled', 'forbidden'].includes(code);
+    if (typeof detail === 'string') return AuthenticationError;
+    const code = Array.isArray(detail) ? undefined : (detail as { error?: unknown })?.error;
+    // Without a string detail or a code, the 403 is not the API's (a firewall page).
+    if (typeof code !== 'string') return ApiError;
+    const authFailure = ['invalid_api_key', 'api_key_disabled', 'forbidden'].includes(code);
     return authFailure ? AuthenticationError : PermissionDeniedError;
   }
   if (status === 404) return NotFoundError;
