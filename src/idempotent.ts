@@ -7,7 +7,7 @@ import {
   checkKnownKeys,
   checkObject,
   checkString,
-  LIMITS,
+  ID_MAX_LENGTH,
   optional,
 } from './internal/validate.js';
 import {
@@ -31,7 +31,7 @@ interface KeyOptions<A extends unknown[]> {
 const KEY_OPTION_KEYS = ['keyFn', 'keyPrefix', 'keyId', 'keyVersion'] as const;
 const DUPLICATE_OPTION_KEYS = ['onDuplicate', 'returnValueOnDuplicate'] as const;
 // `<prefix>:` and 64 hex characters must fit in a key.
-const MAX_PREFIX_LENGTH = LIMITS.idMaxLength - 65;
+const MAX_PREFIX_LENGTH = ID_MAX_LENGTH - 65;
 
 /**
  * `idempotent` found the key claimed, but after a retry whose first attempt may have claimed it

@@ -88,7 +88,10 @@ const RUN_FN_OWN_KEYS = [
   'waitOnConflict',
   'errorCode',
 ] as const satisfies readonly (keyof RunFnOptions)[];
-export const RUN_FN_OPTION_KEYS = [...WAIT_OPTION_KEYS, ...RUN_FN_OWN_KEYS] as const;
+// A call, not a spread, so that bundlers can drop it where runFn is not used.
+export const RUN_FN_OPTION_KEYS = /* @__PURE__ */ (WAIT_OPTION_KEYS as readonly string[]).concat(
+  RUN_FN_OWN_KEYS,
+);
 
 /** `runFn`'s options, checked, with their defaults filled in. */
 interface RunFnSettings {

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 
 // The two limits check-lock needs, on their own so that a bundle of check-lock holds no more.
-const ID_MAX_LENGTH = 256;
+export const ID_MAX_LENGTH = 256;
 export const METADATA_MAX_BYTES = 2048;
 
 /**
