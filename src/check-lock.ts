@@ -9,7 +9,7 @@ import {
   TimeoutError,
 } from './errors.js';
 import type { Incoming } from './internal/send.js';
-import { type RequestOptions, responseInfo, type Transport } from './internal/transport.js';
+import { type RequestOptions, responseInfo } from './internal/transport.js';
 import {
   checkBoolean,
   checkInteger,
@@ -96,20 +96,15 @@ export function checkLock(
   params: CheckLockParams,
   options: CheckLockOptions = {},
 ): ApiPromise<CheckLockResult, Response | null> {
-  return new ApiPromise(
-    (async () => {
-      const { transport, failOpen } = stateOf(client);
-      return run(transport, failOpen, params, options);
-    })(),
-  );
+  return new ApiPromise(run(client, params, options));
 }
 
 async function run(
-  transport: Transport,
-  clientFailOpen: boolean,
+  client: OnceOnlyCore,
   params: CheckLockParams,
   options: CheckLockOptions,
 ): Promise<Answered<CheckLockResult, Response | null>> {
+  const { transport, failOpen: clientFailOpen } = stateOf(client);
   const body = checkLockBody(params);
   const { failOpen: callFailOpen, ...requestOptions } = checkObject('options', options);
   const failOpen = optional('options.failOpen', callFailOpen, checkBoolean) ?? clientFailOpen;

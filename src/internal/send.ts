@@ -30,7 +30,8 @@ export interface Incoming {
  * Sends one attempt and reads the whole response body, all within `limits.timeoutMs`. When the
  * time runs out it rejects with a `DOMException` named `TimeoutError` (as `AbortSignal.timeout`
  * does), when the caller's signal aborts with the signal's reason, and when the connection fails
- * with the network's own error. No timer or listener outlives it.
+ * with the network's own error. Nothing it arms for the attempt (a timer, a listener) keeps
+ * the process alive after it.
  */
 export type Send = (request: Outgoing, limits: Limits) => Promise<Incoming>;
 

@@ -94,8 +94,8 @@ export interface ApiResponse {
 interface Call {
   req: ApiRequest;
   outgoing: Outgoing;
-  /** `METHOD /path?query`, for log lines. */
-  label: string;
+  /** `METHOD /path?query`, for log lines (see `labelOf`). */
+  label: string | undefined;
   requestId: string;
   secrets: readonly string[];
   timeoutMs: number;
@@ -111,9 +111,12 @@ interface Call {
  */
 export class Transport {
   readonly #config: TransportConfig;
+  /** The values no error or log line may show, when a request adds none of its own. */
+  readonly #secrets: readonly string[];
 
   constructor(config: TransportConfig) {
     this.#config = config;
+    this.#secrets = [config.apiKey];
   }
 
   get log(): Log {
@@ -132,9 +135,9 @@ export class Transport {
       req,
       // A string body can be sent again as it is, so every attempt gets the full body.
       outgoing: { method: req.method, url, headers, body: body ?? null },
-      label: `${req.method} ${url.slice(config.root.length)}`,
+      label: undefined,
       requestId: headers['x-request-id'] as string,
-      secrets: [config.apiKey, ...(req.secrets ?? [])],
+      secrets: req.secrets ? [config.apiKey, ...req.secrets] : this.#secrets,
       timeoutMs: checkTimeoutMs('timeoutMs', options.timeoutMs ?? config.timeoutMs),
       attempts: maxRetries + 1,
       signal: options.signal,
@@ -152,7 +155,7 @@ export class Transport {
       call.retriedAfterUnknownOutcome ||= mayHaveBeenProcessed(failure);
       const reason = failure instanceof ApiError ? `HTTP ${failure.status}` : failure.message;
       config.log.warn(
-        `${call.label} retrying in ${delayMs} ms after ${reason} ` +
+        `${this.#labelOf(call)} retrying in ${delayMs} ms after ${reason} ` +
           progress(attempt + 1, call.attempts, call.requestId),
       );
       await sleep(delayMs, call.signal);
@@ -177,7 +180,9 @@ export class Transport {
       if (!(error instanceof ConnectionError)) throw error;
       error.request_id = call.requestId;
       const at = progress(attempt, call.attempts, call.requestId);
-      log.debug(`${call.label} failed in ${Date.now() - started} ms: ${error.message} ${at}`);
+      log.debug(
+        `${this.#labelOf(call)} failed in ${Date.now() - started} ms: ${error.message} ${at}`,
+      );
       return { failure: error, retryAfterMs: null };
     }
 
@@ -185,7 +190,7 @@ export class Transport {
     const requestId = incoming.header('X-Request-Id') ?? call.requestId;
     if (log.enabled('debug')) {
       const at = progress(attempt, call.attempts, requestId);
-      log.debug(`${call.label} ${status} in ${Date.now() - started} ms ${at}`);
+      log.debug(`${this.#labelOf(call)} ${status} in ${Date.now() - started} ms ${at}`);
     }
 
     if ((status >= 200 && status < 300) || call.req.acceptStatuses?.includes(status)) {
@@ -233,6 +238,13 @@ export class Transport {
         { cause },
       );
     }
+  }
+
+  /** `METHOD /path?query`, made when a log line first needs it. */
+  #labelOf(call: Call): string {
+    const { method, url } = call.outgoing;
+    call.label ??= `${method} ${url.slice(this.#config.root.length)}`;
+    return call.label;
   }
 
   #headers(

@@ -1,15 +1,22 @@
 import type { Agent, ClientRequest, IncomingHttpHeaders, RequestOptions } from 'node:http';
+import type { Socket } from 'node:net';
 // Types only: this module is built on its own, and must not hold a second copy of the SDK.
 import type { Incoming, Limits, Outgoing } from '../internal/send.js';
+import { type Deadline, Deadlines } from './deadlines.js';
 
 /**
  * Connections are kept open between requests and reused, newest first. An idle connection is
- * closed after `IDLE_TIMEOUT_MS`, or a second before the server's `Keep-Alive: timeout` hint
- * (Node's agent reads it), so that a request is rarely sent on a connection the server is
- * closing.
+ * closed after `IDLE_TIMEOUT_MS`, or a second before the server's `Keep-Alive: timeout` hint,
+ * so that a request is rarely sent on a connection the server is closing.
  */
-const IDLE_TIMEOUT_MS = 4_000;
-const AGENT_OPTIONS = { keepAlive: true, scheduling: 'lifo', timeout: IDLE_TIMEOUT_MS } as const;
+export const IDLE_TIMEOUT_MS = 4_000;
+const AGENT_OPTIONS = { keepAlive: true, scheduling: 'lifo' } as const;
+
+/** Every request's time limit and every idle connection's, on one timer (see `Deadlines`). */
+const deadlines = new Deadlines();
+/** How long each connection may stay idle, when its server asked for less than the default. */
+const idleLimits = new WeakMap<Socket, number>();
+const idleDeadlines = new WeakMap<Socket, Deadline>();
 
 interface Client {
   request: (options: RequestOptions) => ClientRequest;
@@ -66,12 +73,51 @@ function target(url: string): { origin: Origin; path: string } {
 function load(protocol: Protocol): Promise<Client> {
   loading[protocol] ??= (protocol === 'https:' ? import('node:https') : import('node:http')).then(
     (module) => {
-      const client = { request: module.request, agent: new module.Agent(AGENT_OPTIONS) };
+      const client = { request: module.request, agent: poolAgent(module.Agent) };
       clients[protocol] = client;
       return client;
     },
   );
   return loading[protocol];
+}
+
+/** What Node's agent does with a connection between requests (typed as Node documents it). */
+interface PoolHooks {
+  keepSocketAlive(socket: Socket): boolean;
+  reuseSocket(socket: Socket, request: ClientRequest): void;
+}
+
+/**
+ * A keep-alive agent whose idle connections are closed on the shared timer. Node's own idle
+ * timeout (the agent's `timeout` option) is a socket timer, refreshed at every read and write.
+ */
+function poolAgent(AgentClass: typeof Agent): Agent {
+  const Base = AgentClass as unknown as new (options: typeof AGENT_OPTIONS) => PoolHooks;
+  const PoolAgent = class extends Base {
+    override keepSocketAlive(socket: Socket): boolean {
+      if (!super.keepSocketAlive(socket)) return false;
+      const ms = idleLimits.get(socket) ?? IDLE_TIMEOUT_MS;
+      idleDeadlines.set(
+        socket,
+        deadlines.add(ms, () => socket.destroy()),
+      );
+      return true;
+    }
+
+    override reuseSocket(socket: Socket, request: ClientRequest): void {
+      const idle = idleDeadlines.get(socket);
+      if (idle) deadlines.remove(idle);
+      super.reuseSocket(socket, request);
+    }
+  };
+  return new PoolAgent(AGENT_OPTIONS) as unknown as Agent;
+}
+
+/** The idle time a server's `Keep-Alive: timeout=<s>` allows, less a second of margin. */
+function idleLimitOf(keepAlive: string | string[] | undefined): number | undefined {
+  const seconds = keepAlive === undefined ? undefined : /\btimeout=(\d+)/.exec(`${keepAlive}`)?.[1];
+  if (seconds === undefined) return undefined;
+  return Math.min(IDLE_TIMEOUT_MS, Math.max(0, Number(seconds) * 1000 - 1000));
 }
 
 function exchange(
@@ -94,13 +140,13 @@ function exchange(
       agent: client.agent,
     });
 
-    // Every way out goes through here once: the timer and the abort listener are removed,
+    // Every way out goes through here once: the deadline and the abort listener are removed,
     // and a failed exchange destroys its connection rather than returning it to the pool.
     let settled = false;
     const settle = (error: unknown, incoming?: Incoming) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadlines.remove(deadline);
       signal?.removeEventListener('abort', onAbort);
       if (incoming) {
         resolve(incoming);
@@ -109,9 +155,9 @@ function exchange(
         reject(error);
       }
     };
-    const timer = setTimeout(() => {
+    const deadline = deadlines.add(timeoutMs, () => {
       settle(new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError'));
-    }, timeoutMs);
+    });
     const onAbort = () => settle(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -122,6 +168,8 @@ function exchange(
         settle(new Error(`the server answered with status ${status}`));
         return;
       }
+      const idleLimit = idleLimitOf(response.headers['keep-alive']);
+      if (idleLimit !== undefined) idleLimits.set(response.socket, idleLimit);
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', settle);
@@ -130,10 +178,12 @@ function exchange(
       });
       response.on('end', () => {
         const { headers, rawHeaders, statusMessage } = response;
-        decode(headers['content-encoding'], chunks).then(
-          (text) => settle(null, incoming(status, statusMessage ?? '', headers, rawHeaders, text)),
-          settle,
-        );
+        const answer = (text: string) =>
+          settle(null, incoming(status, statusMessage ?? '', headers, rawHeaders, text));
+        const coding = headers['content-encoding']?.trim().toLowerCase();
+        // Most answers are not compressed: those are read at once, without a promise between.
+        if (!coding || coding === 'identity') answer(utf8(concat(chunks)));
+        else decompress(coding, concat(chunks)).then((bytes) => answer(utf8(bytes)), settle);
       });
     });
     request.end(outgoing.body ?? undefined);
@@ -167,11 +217,13 @@ function incoming(
   };
 }
 
-/** The body as text, decoded per `Content-Encoding` and without a byte order mark. */
-async function decode(encoding: string | undefined, chunks: Buffer[]): Promise<string> {
-  let bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-  const coding = encoding?.trim().toLowerCase();
-  if (coding && coding !== 'identity') bytes = await decompress(coding, bytes);
+/** The body in one buffer. */
+function concat(chunks: Buffer[]): Buffer {
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** The body as text, without a byte order mark. */
+function utf8(bytes: Buffer): string {
   const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -175,6 +175,39 @@ describe('a request and its answer', () => {
     expect(ports.size).toBe(1);
   });
 
+  it('closes an idle connection a second before the server’s Keep-Alive timeout', async () => {
+    // The test server itself would keep it open for 5 s (Node's default keepAliveTimeout).
+    answer(200, '{}', { 'Keep-Alive': 'timeout=2' });
+    await httpSend(post('/v1/me', null), LIMITS);
+    const socket = [...sockets].find((s) => s.remotePort === seen[0]?.remotePort);
+    if (socket === undefined) throw new Error('no server socket for the request');
+
+    // The client ends the connection: the server sees the end of its stream.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const serverLimit = new Promise((resolve) => {
+      timer = setTimeout(resolve, 4_000, 'still open after 4 s');
+    });
+    const ended = once(socket, 'end').then(() => 'ended by the client');
+    expect(await Promise.race([ended, serverLimit])).toBe('ended by the client');
+    clearTimeout(timer);
+  });
+
+  it('keeps a connection that is reused open past the idle limit it had', async () => {
+    let count = 0;
+    handler = (_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Keep-Alive': 'timeout=2' });
+      // The second answer takes longer than the idle limit (1 s) the first one set.
+      if (++count === 2) setTimeout(() => response.end('{}'), 1_500);
+      else response.end('{}');
+    };
+    await httpSend(post('/v1/me', null), LIMITS);
+    await httpSend(post('/v1/me', null), LIMITS);
+    await httpSend(post('/v1/me', null), LIMITS);
+
+    expect(seen).toHaveLength(3);
+    expect(new Set(seen.map((request) => request.remotePort)).size).toBe(1);
+  });
+
   it('follows no redirect: a 3xx is the answer', async () => {
     answer(302, '', { Location: '/elsewhere' });
     const incoming = await httpSend(post('/v1/me', null), LIMITS);

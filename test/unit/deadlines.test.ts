@@ -1,0 +1,89 @@
+// The Node sender's shared timer: each deadline is called at its time and not before, a removed
+// one never is, and the timer neither holds the process open nor stays armed with nothing due.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Deadlines } from '../../src/node/deadlines.js';
+
+describe('Deadlines on fake timers', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('calls each deadline at its time, not before', () => {
+    const deadlines = new Deadlines();
+    const calls: string[] = [];
+    deadlines.add(1_000, () => calls.push('first'));
+    deadlines.add(3_000, () => calls.push('second'));
+
+    vi.advanceTimersByTime(999);
+    expect(calls).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(calls).toEqual(['first']);
+    vi.advanceTimersByTime(1_999);
+    expect(calls).toEqual(['first']);
+    vi.advanceTimersByTime(1);
+    expect(calls).toEqual(['first', 'second']);
+  });
+
+  it('calls a shorter deadline added after a longer one at its own time', () => {
+    const deadlines = new Deadlines();
+    const calls: string[] = [];
+    deadlines.add(10_000, () => calls.push('long'));
+    deadlines.add(100, () => calls.push('short'));
+
+    vi.advanceTimersByTime(100);
+    expect(calls).toEqual(['short']);
+    vi.advanceTimersByTime(9_900);
+    expect(calls).toEqual(['short', 'long']);
+  });
+
+  it('never calls a deadline removed before its time', () => {
+    const deadlines = new Deadlines();
+    const onDue = vi.fn();
+    const kept = vi.fn();
+    const removed = deadlines.add(1_000, onDue);
+    deadlines.add(2_000, kept);
+    deadlines.remove(removed);
+
+    vi.advanceTimersByTime(5_000);
+    expect(onDue).not.toHaveBeenCalled();
+    expect(kept).toHaveBeenCalledOnce();
+  });
+
+  it('uses one timer for many deadlines, and none once nothing is left to call', () => {
+    const deadlines = new Deadlines();
+    const all = Array.from({ length: 100 }, () => deadlines.add(10_000, () => {}));
+    expect(vi.getTimerCount()).toBe(1);
+
+    for (const deadline of all) deadlines.remove(deadline);
+    vi.advanceTimersByTime(10_000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('calls a deadline added from a due one', () => {
+    const deadlines = new Deadlines();
+    const later = vi.fn();
+    deadlines.add(1_000, () => deadlines.add(500, later));
+
+    vi.advanceTimersByTime(1_499);
+    expect(later).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(later).toHaveBeenCalledOnce();
+  });
+});
+
+describe('Deadlines on real timers', () => {
+  it('do not hold the process open', () => {
+    const timers = () => process.getActiveResourcesInfo().filter((name) => name === 'Timeout');
+    const before = timers().length;
+    const deadlines = new Deadlines();
+    const deadline = deadlines.add(60_000, () => {});
+
+    expect(timers()).toHaveLength(before);
+    deadlines.remove(deadline);
+  });
+});
