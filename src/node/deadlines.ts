@@ -1,32 +1,61 @@
 /**
- * Deadlines of many requests and idle connections on one timer. A timer per request costs more
- * than the rest of the SDK's work on a keep-alive request: arming and clearing it, and the
- * event loop keeping it in order. Here one timer, unreferenced so that it never holds the
- * process open, is armed for the earliest deadline. A deadline that is removed before it comes
- * costs a `Set` entry and nothing else; the timer, when it fires, calls what is due and
- * re-arms itself for the next deadline, or stays off when none is left.
+ * Deadlines of many requests, or of many idle connections, on one timer. A timer per request
+ * costs more than the rest of the SDK's work on a keep-alive request: arming and clearing it,
+ * and the event loop keeping it in order. Here one timer, unreferenced so that it never holds
+ * the process open, is armed for the earliest deadline. Removing a deadline before it comes
+ * unlinks it from a list and leaves the timer alone; the timer, when it fires, calls what is
+ * due and re-arms itself for the next deadline, or stays off when none is left.
+ *
+ * The deadlines are kept in a list ordered by time. When they all come from one time limit, as
+ * a client's requests do, each new one is the latest and is added at the end at once: give
+ * deadlines of another kind (idle connections) a `Deadlines` of their own.
  */
 export interface Deadline {
   /** When it is due, on `Date.now()`'s clock. */
   readonly at: number;
+}
+
+interface Entry extends Deadline {
   readonly onDue: () => void;
+  prev: Entry | null;
+  next: Entry | null;
+  linked: boolean;
 }
 
 export class Deadlines {
-  readonly #pending = new Set<Deadline>();
+  #head: Entry | null = null;
+  #tail: Entry | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedAt = Number.POSITIVE_INFINITY;
 
   /** Calls `onDue` in `ms` milliseconds, unless the deadline is removed before. */
   add(ms: number, onDue: () => void): Deadline {
-    const deadline = { at: Date.now() + ms, onDue };
-    this.#pending.add(deadline);
-    if (deadline.at < this.#armedAt) this.#arm(deadline.at);
-    return deadline;
+    const entry: Entry = { at: Date.now() + ms, onDue, prev: null, next: null, linked: true };
+    let before = this.#tail;
+    while (before !== null && before.at > entry.at) before = before.prev;
+    this.#insertAfter(before, entry);
+    if (entry.at < this.#armedAt) this.#arm(entry.at);
+    return entry;
   }
 
   remove(deadline: Deadline): void {
-    this.#pending.delete(deadline);
+    const entry = deadline as Entry;
+    if (!entry.linked) return;
+    entry.linked = false;
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.#head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else this.#tail = entry.prev;
+    entry.prev = entry.next = null;
+  }
+
+  #insertAfter(before: Entry | null, entry: Entry): void {
+    entry.prev = before;
+    entry.next = before ? before.next : this.#head;
+    if (entry.next) entry.next.prev = entry;
+    else this.#tail = entry;
+    if (before) before.next = entry;
+    else this.#head = entry;
   }
 
   #arm(at: number): void {
@@ -41,14 +70,12 @@ export class Deadlines {
     this.#timer = undefined;
     this.#armedAt = Number.POSITIVE_INFINITY;
     const now = Date.now();
-    let next = Number.POSITIVE_INFINITY;
-    const due: Deadline[] = [];
-    for (const deadline of this.#pending) {
-      if (deadline.at <= now) due.push(deadline);
-      else next = Math.min(next, deadline.at);
+    const due: Entry[] = [];
+    while (this.#head !== null && this.#head.at <= now) {
+      due.push(this.#head);
+      this.remove(this.#head);
     }
-    for (const deadline of due) this.#pending.delete(deadline);
-    if (next !== Number.POSITIVE_INFINITY) this.#arm(next);
-    for (const deadline of due) deadline.onDue();
+    if (this.#head !== null) this.#arm(this.#head.at);
+    for (const entry of due) entry.onDue();
   }
 }

@@ -9,11 +9,12 @@ import { type Deadline, Deadlines } from './deadlines.js';
  * closed after `IDLE_TIMEOUT_MS`, or a second before the server's `Keep-Alive: timeout` hint,
  * so that a request is rarely sent on a connection the server is closing.
  */
-export const IDLE_TIMEOUT_MS = 4_000;
+const IDLE_TIMEOUT_MS = 4_000;
 const AGENT_OPTIONS = { keepAlive: true, scheduling: 'lifo' } as const;
 
-/** Every request's time limit and every idle connection's, on one timer (see `Deadlines`). */
-const deadlines = new Deadlines();
+/** The time limits of requests, and of idle connections, each kind on one timer. */
+const requestDeadlines = new Deadlines();
+const idleConnections = new Deadlines();
 /** How long each connection may stay idle, when its server asked for less than the default. */
 const idleLimits = new WeakMap<Socket, number>();
 const idleDeadlines = new WeakMap<Socket, Deadline>();
@@ -88,7 +89,7 @@ interface PoolHooks {
 }
 
 /**
- * A keep-alive agent whose idle connections are closed on the shared timer. Node's own idle
+ * A keep-alive agent whose idle connections are closed on a timer they share. Node's own idle
  * timeout (the agent's `timeout` option) is a socket timer, refreshed at every read and write.
  */
 function poolAgent(AgentClass: typeof Agent): Agent {
@@ -99,14 +100,14 @@ function poolAgent(AgentClass: typeof Agent): Agent {
       const ms = idleLimits.get(socket) ?? IDLE_TIMEOUT_MS;
       idleDeadlines.set(
         socket,
-        deadlines.add(ms, () => socket.destroy()),
+        idleConnections.add(ms, () => socket.destroy()),
       );
       return true;
     }
 
     override reuseSocket(socket: Socket, request: ClientRequest): void {
       const idle = idleDeadlines.get(socket);
-      if (idle) deadlines.remove(idle);
+      if (idle) idleConnections.remove(idle);
       super.reuseSocket(socket, request);
     }
   };
@@ -146,7 +147,7 @@ function exchange(
     const settle = (error: unknown, incoming?: Incoming) => {
       if (settled) return;
       settled = true;
-      deadlines.remove(deadline);
+      requestDeadlines.remove(deadline);
       signal?.removeEventListener('abort', onAbort);
       if (incoming) {
         resolve(incoming);
@@ -155,7 +156,7 @@ function exchange(
         reject(error);
       }
     };
-    const deadline = deadlines.add(timeoutMs, () => {
+    const deadline = requestDeadlines.add(timeoutMs, () => {
       settle(new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError'));
     });
     const onAbort = () => settle(signal?.reason);

@@ -54,6 +54,18 @@ describe('Deadlines on fake timers', () => {
     expect(kept).toHaveBeenCalledOnce();
   });
 
+  it('calls the deadlines left, in order, whichever were removed', () => {
+    const deadlines = new Deadlines();
+    const calls: number[] = [];
+    const all = [5, 1, 4, 2, 3].map((s) => deadlines.add(s * 1_000, () => calls.push(s)));
+    // The first, the last and one in the middle of the list.
+    for (const index of [1, 0, 3]) deadlines.remove(all[index] as (typeof all)[number]);
+    deadlines.remove(all[1] as (typeof all)[number]);
+
+    vi.advanceTimersByTime(10_000);
+    expect(calls).toEqual([3, 4]);
+  });
+
   it('uses one timer for many deadlines, and none once nothing is left to call', () => {
     const deadlines = new Deadlines();
     const all = Array.from({ length: 100 }, () => deadlines.add(10_000, () => {}));
