@@ -1,7 +1,8 @@
 // The check-lock overhead rows for a runtime other than Node (Deno, Bun), run by that runtime:
 // raw `fetch` and the SDK, the same request one after another and 100 in flight, in one
-// process, in the order the parent asks (it alternates between rounds). The SDK is the built package as the runtime resolves it (bundled by run.mjs with
-// the runtime's conditions, so its `fetch` transport). Prints one line of JSON.
+// process, in the order the parent asks (it alternates between rounds). The SDK is the built
+// package as the runtime resolves it (bundled by run.mjs with the runtime's conditions, so its
+// `fetch` transport). Prints one line of JSON.
 //
 //   <runtime> run <bundle> '<JSON input>'
 import { OnceOnly } from 'onceonly-sdk';

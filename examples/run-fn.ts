@@ -30,7 +30,8 @@ async function worker(name: string): Promise<string> {
   if (run.outcome === 'ran') {
     return `${name}: ran, built ${key} here: ${run.value.rows} rows at ${run.value.url}`;
   }
-  return `${name}: ${run.outcome}, ${key} ${run.result.status}: ${JSON.stringify(run.result.result)}`;
+  const stored = JSON.stringify(run.result.result);
+  return `${name}: ${run.outcome}, ${key} ${run.result.status}: ${stored}`;
 }
 
 for (const line of await Promise.all([worker('worker A'), worker('worker B')])) {

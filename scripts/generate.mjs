@@ -1,5 +1,6 @@
 // Generates the code derived from the OpenAPI spec:
-//   generated/schema.ts  TypeScript types (`paths`, `components`, `operations`), by openapi-typescript
+//   generated/schema.ts  TypeScript types (`paths`, `components`, `operations`), by
+//                        openapi-typescript
 //   generated/zod/       zod schemas for component schemas and request/response bodies, by hey-api
 //
 // Usage:

@@ -67,7 +67,8 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-const USAGE = `Usage: onceonly-local [options]   (in the SDK's repository: npm run local -- [options])
+const USAGE = `Usage: onceonly-local [options]
+       (in the SDK's repository: npm run local -- [options])
 
   --port <n>                    TCP port, 0 for a free one (default 8080)
   --host <address>              address to listen on (default 127.0.0.1)

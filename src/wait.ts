@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import { Deadline } from './internal/deadline.js';
 import type { Log } from './internal/log.js';
+import { isRetryableStatus } from './internal/retry.js';
 import { sleep } from './internal/sleep.js';
 import {
   checkKnownKeys,
@@ -199,10 +200,13 @@ export async function waitForResult(
   }
 }
 
-/** A failure that a later read may not meet: no connection, a timeout, 408, 429 or a 5xx. */
+/**
+ * A failure that a later read may not meet: the ones the transport retries a read after (no
+ * connection, a timeout, 408, 429, 500, 502, 503, 504).
+ */
 function isPassingFailure(error: unknown): error is Error {
-  const status = error instanceof ApiError ? error.status : 0;
-  return error instanceof ConnectionError || status > 499 || status === 408 || status === 429;
+  if (error instanceof ConnectionError) return true;
+  return error instanceof ApiError && isRetryableStatus(error.status, 'safe');
 }
 
 /** What `onStatus` threw: it reaches the caller as it is, not as a timeout or an abort. */

@@ -6,12 +6,13 @@
  * unlinks it from a list and leaves the timer alone; the timer, when it fires, calls what is
  * due and re-arms itself for the next deadline, or stays off when none is left.
  *
- * The deadlines are kept in a list ordered by time. When they all come from one time limit, as
- * a client's requests do, each new one is the latest and is added at the end at once: give
- * deadlines of another kind (idle connections) a `Deadlines` of their own.
+ * The list is kept in order of time, searched from its end: deadlines that all come from one
+ * duration are added at the end at once. Give each duration a `Deadlines` of its own (see
+ * `deadlinesOf`). Times are read from `performance.now()`, which a change of the system clock
+ * does not move.
  */
 export interface Deadline {
-  /** When it is due, on `Date.now()`'s clock. */
+  /** When it is due, on `performance.now()`'s clock. */
   readonly at: number;
 }
 
@@ -30,7 +31,13 @@ export class Deadlines {
 
   /** Calls `onDue` in `ms` milliseconds, unless the deadline is removed before. */
   add(ms: number, onDue: () => void): Deadline {
-    const entry: Entry = { at: Date.now() + ms, onDue, prev: null, next: null, linked: true };
+    const entry: Entry = {
+      at: performance.now() + ms,
+      onDue,
+      prev: null,
+      next: null,
+      linked: true,
+    };
     let before = this.#tail;
     while (before !== null && before.at > entry.at) before = before.prev;
     this.#insertAfter(before, entry);
@@ -61,7 +68,7 @@ export class Deadlines {
   #arm(at: number): void {
     clearTimeout(this.#timer);
     this.#armedAt = at;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, at - Date.now()));
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, at - performance.now()));
     // Node's timers have `unref`; a timer faked by a test may not.
     this.#timer.unref?.();
   }
@@ -69,13 +76,36 @@ export class Deadlines {
   #fire(): void {
     this.#timer = undefined;
     this.#armedAt = Number.POSITIVE_INFINITY;
-    const now = Date.now();
+    const now = performance.now();
     const due: Entry[] = [];
     while (this.#head !== null && this.#head.at <= now) {
       due.push(this.#head);
       this.remove(this.#head);
     }
     if (this.#head !== null) this.#arm(this.#head.at);
-    for (const entry of due) entry.onDue();
+
+    // Every due deadline is called, even when one of them throws; the first error is thrown
+    // after, as a timer's callback would throw it.
+    let failure: { error: unknown } | undefined;
+    for (const entry of due) {
+      try {
+        entry.onDue();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   }
+}
+
+const byDuration = new Map<number, Deadlines>();
+
+/** The process's `Deadlines` for deadlines of `ms` milliseconds. */
+export function deadlinesOf(ms: number): Deadlines {
+  let deadlines = byDuration.get(ms);
+  if (deadlines === undefined) {
+    deadlines = new Deadlines();
+    byDuration.set(ms, deadlines);
+  }
+  return deadlines;
 }

@@ -2,7 +2,7 @@ import type { Agent, ClientRequest, IncomingHttpHeaders, RequestOptions } from '
 import type { Socket } from 'node:net';
 // Types only: this module is built on its own, and must not hold a second copy of the SDK.
 import type { Incoming, Limits, Outgoing } from '../internal/send.js';
-import { type Deadline, Deadlines } from './deadlines.js';
+import { type Deadline, type Deadlines, deadlinesOf } from './deadlines.js';
 
 /**
  * Connections are kept open between requests and reused, newest first. An idle connection is
@@ -12,12 +12,10 @@ import { type Deadline, Deadlines } from './deadlines.js';
 const IDLE_TIMEOUT_MS = 4_000;
 const AGENT_OPTIONS = { keepAlive: true, scheduling: 'lifo' } as const;
 
-/** The time limits of requests, and of idle connections, each kind on one timer. */
-const requestDeadlines = new Deadlines();
-const idleConnections = new Deadlines();
 /** How long each connection may stay idle, when its server asked for less than the default. */
 const idleLimits = new WeakMap<Socket, number>();
-const idleDeadlines = new WeakMap<Socket, Deadline>();
+/** The deadline of each idle connection, and the list it is in. */
+const idleDeadlines = new WeakMap<Socket, { deadlines: Deadlines; deadline: Deadline }>();
 
 interface Client {
   request: (options: RequestOptions) => ClientRequest;
@@ -98,27 +96,30 @@ function poolAgent(AgentClass: typeof Agent): Agent {
     override keepSocketAlive(socket: Socket): boolean {
       if (!super.keepSocketAlive(socket)) return false;
       const ms = idleLimits.get(socket) ?? IDLE_TIMEOUT_MS;
-      idleDeadlines.set(
-        socket,
-        idleConnections.add(ms, () => socket.destroy()),
-      );
+      const deadlines = deadlinesOf(ms);
+      const deadline = deadlines.add(ms, () => socket.destroy());
+      idleDeadlines.set(socket, { deadlines, deadline });
       return true;
     }
 
     override reuseSocket(socket: Socket, request: ClientRequest): void {
       const idle = idleDeadlines.get(socket);
-      if (idle) idleConnections.remove(idle);
+      if (idle) idle.deadlines.remove(idle.deadline);
       super.reuseSocket(socket, request);
     }
   };
   return new PoolAgent(AGENT_OPTIONS) as unknown as Agent;
 }
 
-/** The idle time a server's `Keep-Alive: timeout=<s>` allows, less a second of margin. */
+/**
+ * The idle time a server's `Keep-Alive: timeout=<s>` allows, less a second of margin. (Node's
+ * agent itself refuses to keep a connection whose server allows a second or less.)
+ */
 function idleLimitOf(keepAlive: string | string[] | undefined): number | undefined {
   const seconds = keepAlive === undefined ? undefined : /\btimeout=(\d+)/.exec(`${keepAlive}`)?.[1];
-  if (seconds === undefined) return undefined;
-  return Math.min(IDLE_TIMEOUT_MS, Math.max(0, Number(seconds) * 1000 - 1000));
+  return seconds === undefined
+    ? undefined
+    : Math.min(IDLE_TIMEOUT_MS, Number(seconds) * 1000 - 1000);
 }
 
 function exchange(
@@ -147,7 +148,7 @@ function exchange(
     const settle = (error: unknown, incoming?: Incoming) => {
       if (settled) return;
       settled = true;
-      requestDeadlines.remove(deadline);
+      deadlines.remove(deadline);
       signal?.removeEventListener('abort', onAbort);
       if (incoming) {
         resolve(incoming);
@@ -156,7 +157,8 @@ function exchange(
         reject(error);
       }
     };
-    const deadline = requestDeadlines.add(timeoutMs, () => {
+    const deadlines = deadlinesOf(timeoutMs);
+    const deadline = deadlines.add(timeoutMs, () => {
       settle(new DOMException(`no complete answer within ${timeoutMs} ms`, 'TimeoutError'));
     });
     const onAbort = () => settle(signal?.reason);
@@ -170,7 +172,8 @@ function exchange(
         return;
       }
       const idleLimit = idleLimitOf(response.headers['keep-alive']);
-      if (idleLimit !== undefined) idleLimits.set(response.socket, idleLimit);
+      if (idleLimit === undefined) idleLimits.delete(response.socket);
+      else idleLimits.set(response.socket, idleLimit);
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', settle);

@@ -4,7 +4,11 @@
  *
  * @example
  * const local = createLocalServer({ plan: 'free', now: () => clock });
- * const client = new OnceOnly({ apiKey: 'once_live_local', baseUrl: 'http://local', fetch: local.fetch });
+ * const client = new OnceOnly({
+ *   apiKey: 'once_live_local',
+ *   baseUrl: 'http://local',
+ *   fetch: local.fetch,
+ * });
  */
 export type { FetchTool } from './context.js';
 export { MIN_TTL_SEC, PLANS, type PlanLimits, type PlanName } from './plans.js';

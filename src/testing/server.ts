@@ -30,7 +30,10 @@ export interface LocalServerOptions {
    * the policy features. Default `pro`.
    */
   plan?: PlanName;
-  /** The status of a check-lock duplicate: `200`, or `409` as a server run with `DUPLICATE_STATUS_CODE=409`. Default `200`. */
+  /**
+   * The status of a check-lock duplicate: `200`, or `409` as a server run with
+   * `DUPLICATE_STATUS_CODE=409`. Default `200`.
+   */
   duplicateStatusCode?: 200 | 409;
   /**
    * The server's clock, in milliseconds since the epoch: TTLs, expiry, caps and timestamps
@@ -62,7 +65,10 @@ export interface LocalServerOptions {
 export interface LocalServer {
   /** Answers one API request. Takes what `fetch` takes. */
   fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>;
-  /** Forgets everything (locks, leases, tools, policies, logs, runs, usage) and drops waiting runs. */
+  /**
+   * Forgets everything (locks, leases, tools, policies, logs, runs, usage) and drops waiting
+   * runs.
+   */
   reset(): void;
   /** Starts every keyed run waiting for its worker now, and resolves once none is running. */
   flush(): Promise<void>;

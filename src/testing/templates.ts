@@ -5,11 +5,11 @@
  *
  * | Template | Tools | Caps |
  * |---|---|---|
- * | `strict` | allows none: name the allowed tools in `overrides.allowed_tools` | 10 actions/hour, $1/day |
+ * | `strict` | allows none: name them in `overrides.allowed_tools` | 10 actions/hour, $1/day |
  * | `moderate` | blocks destructive tools | 100 actions/hour, $20/day |
  * | `permissive` | no list | 1000 actions/hour, $200/day |
  * | `read_only` | allows only read tools | 200 actions/hour, $0/day (nothing that costs) |
- * | `support_bot` | blocks destructive tools; 20 calls/day of each messaging tool | 60 actions/hour, $10/day |
+ * | `support_bot` | blocks destructive tools; 20 calls/day of each messaging tool | 60/h, $10/day |
  *
  * Destructive: a word `delete`, `remove`, `drop`, `destroy`, `purge`, `wipe`, `refund` or
  * `transfer`. Read: the first word `get`, `list`, `read`, `search`, `lookup`, `find`, `fetch` or

@@ -2,11 +2,11 @@
 // one never is, and the timer neither holds the process open nor stays armed with nothing due.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Deadlines } from '../../src/node/deadlines.js';
+import { Deadlines, deadlinesOf } from '../../src/node/deadlines.js';
 
 describe('Deadlines on fake timers', () => {
   beforeEach(() => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
   });
 
   afterEach(() => {
@@ -64,6 +64,35 @@ describe('Deadlines on fake timers', () => {
 
     vi.advanceTimersByTime(10_000);
     expect(calls).toEqual([3, 4]);
+  });
+
+  it('calls every due deadline when one of them throws, then throws its error', () => {
+    const deadlines = new Deadlines();
+    const after = vi.fn();
+    deadlines.add(1_000, () => {
+      throw new Error('from the first');
+    });
+    deadlines.add(1_000, after);
+
+    expect(() => vi.advanceTimersByTime(1_000)).toThrow('from the first');
+    expect(after).toHaveBeenCalledOnce();
+  });
+
+  it('is not moved by a change of the system clock', () => {
+    const deadlines = new Deadlines();
+    const onDue = vi.fn();
+    deadlines.add(1_000, onDue);
+
+    vi.setSystemTime(Date.now() - 60_000);
+    vi.advanceTimersByTime(999);
+    expect(onDue).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(onDue).toHaveBeenCalledOnce();
+  });
+
+  it('keeps one list per duration', () => {
+    expect(deadlinesOf(1_234)).toBe(deadlinesOf(1_234));
+    expect(deadlinesOf(1_234)).not.toBe(deadlinesOf(4_321));
   });
 
   it('uses one timer for many deadlines, and none once nothing is left to call', () => {

@@ -48,7 +48,8 @@ async function runExample(file: string) {
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
-    const [code] = await once(child, 'exit');
+    // 'close', not 'exit': only then has all of the child's output been read.
+    const [code] = await once(child, 'close');
     return { code, stdout, stderr, lines: stdout.split('\n') };
   } finally {
     await server.close();

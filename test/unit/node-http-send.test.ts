@@ -1,6 +1,6 @@
 // The Node transport (`httpSend`, the default under the `node` condition) against a real
 // loopback server: what it sends, what it reads, the timeout over the whole body, aborts,
-// broken connections, keep-alive, decoding, and that nothing of a call outlives it.
+// broken connections, keep-alive, decoding, and that nothing of a call is left behind.
 
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Outgoing } from '../../src/internal/send.js';
+import { Deadlines } from '../../src/node/deadlines.js';
 import { httpSend } from '../../src/node/http-send.js';
 import { platformSend } from '../../src/node/platform-send.js';
 
@@ -185,7 +186,7 @@ describe('a request and its answer', () => {
     // The client ends the connection: the server sees the end of its stream.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const serverLimit = new Promise((resolve) => {
-      timer = setTimeout(resolve, 4_000, 'still open after 4 s');
+      timer = setTimeout(resolve, 2_500, 'still open after 2.5 s');
     });
     const ended = once(socket, 'end').then(() => 'ended by the client');
     expect(await Promise.race([ended, serverLimit])).toBe('ended by the client');
@@ -303,9 +304,11 @@ describe('failures, timeouts and aborts', () => {
     expect(failure).not.toMatchObject({ name: 'TimeoutError' });
   });
 
-  it('leaves no timer and no abort listener behind, after an answer or a failure', async () => {
+  it('leaves no deadline, timer or abort listener behind, after an answer or a failure', async () => {
     const controller = new AbortController();
     const listeners = vi.spyOn(controller.signal, 'removeEventListener');
+    const added = vi.spyOn(Deadlines.prototype, 'add');
+    const removed = vi.spyOn(Deadlines.prototype, 'remove');
     const timersBefore = activeResources().length;
 
     answer(200, '{}');
@@ -317,6 +320,16 @@ describe('failures, timeouts and aborts', () => {
 
     expect(listeners).toHaveBeenCalledTimes(2);
     expect(activeResources().length).toBeLessThanOrEqual(timersBefore);
+    // Each request's time limit (60 s) is taken off its list once the request is over.
+    const requestDeadlines = added.mock.calls
+      .map((call, index) => ({ ms: call[0], deadline: added.mock.results[index]?.value }))
+      .filter(({ ms }) => ms === 60_000);
+    expect(requestDeadlines).toHaveLength(2);
+    for (const { deadline } of requestDeadlines) {
+      expect(removed.mock.calls.some(([given]) => given === deadline)).toBe(true);
+    }
+    added.mockRestore();
+    removed.mockRestore();
   });
 });
 
