@@ -8,13 +8,17 @@ export const ROOT = new URL('../..', import.meta.url).pathname;
  * Runs `node [nodeArgs] bench/<script> <JSON of input>` from the repository root and resolves
  * to the JSON the child printed last.
  */
-export function runChild(script, input, nodeArgs = []) {
+export async function runChild(script, input, nodeArgs = []) {
   const args = [...nodeArgs, `bench/${script}`, JSON.stringify(input)];
+  const last = (await runCommand(process.execPath, args)).trim().split('\n').at(-1);
+  if (!last) throw new Error(`bench/${script} printed no result`);
+  return JSON.parse(last);
+}
+
+/** Runs a command from the repository root to its end and resolves to what it printed. */
+export function runCommand(command, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk) => {
@@ -25,12 +29,9 @@ export function runChild(script, input, nodeArgs = []) {
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const last = out.trim().split('\n').at(-1);
-      if (code !== 0 || !last) {
-        reject(new Error(`bench/${script} exited with ${code}: ${err.trim() || out.trim()}`));
-        return;
-      }
-      resolve(JSON.parse(last));
+      if (code === 0) resolve(out);
+      else
+        reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${err.trim() || out}`));
     });
   });
 }

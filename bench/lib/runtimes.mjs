@@ -1,13 +1,12 @@
 // The runtimes besides Node that the overhead table covers: bench/runtime-overhead.mjs bundled
 // with each runtime's conditions from the built package, and run by the runtime's binary from
 // the npm packages `deno` and `bun`.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { ROOT } from './child.mjs';
+import { ROOT, runCommand } from './child.mjs';
 import { median, range } from './stats.mjs';
 
 const RUNTIMES = {
@@ -88,24 +87,4 @@ export async function measureRuntimes(url, settings, rounds, log) {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Runs a command to its end and resolves to what it printed; rejects on a non-zero exit. */
-function runCommand(command, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      err += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${command} ${args[0]} exited with ${code}: ${err.trim() || out}`));
-    });
-  });
 }
