@@ -2,70 +2,23 @@
 // made `seqCalls` times one after another (latency per call), then `concCalls` times with
 // `inFlight` calls open at once (throughput). Each row sends the same headers and body and
 // reads and parses the same answer; only the client differs.
-import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
-import { Agent, request } from 'node:http';
 import { childInput, report } from './lib/child.mjs';
+import { rawFetch, rawHttp } from './lib/raw-clients.mjs';
 import { sdkClient } from './lib/sdk.mjs';
 import { median } from './lib/stats.mjs';
 
 const input = childInput();
 const { row, url, seqCalls, concCalls, inFlight, warmupCalls } = input;
 const API_KEY = 'once_test_bench';
-const BODY = JSON.stringify({ key: 'bench:k', ttl: 60 });
 
 /** Each row: a function making one check-lock call, and the transport it goes through. */
 const rows = {
-  fetch: async () => ({ transport: 'global fetch (undici)', call: rawFetch() }),
-  http: async () => ({ transport: 'node:http, keep-alive Agent', call: rawHttp() }),
+  fetch: async () => ({ transport: 'global fetch (undici)', call: rawFetch(url, API_KEY) }),
+  http: async () => ({ transport: 'node:http, keep-alive Agent', call: rawHttp(url, API_KEY) }),
   'sdk-fetch': async () => sdkRow('fetch'),
   'sdk-node': async () => sdkRow('node'),
 };
-
-function headers() {
-  return {
-    Accept: 'application/json',
-    'Content-Type': 'application/json',
-    Authorization: `Bearer ${API_KEY}`,
-    'X-Request-Id': randomUUID(),
-  };
-}
-
-function rawFetch() {
-  const target = `${url}/v1/check-lock`;
-  return async () => {
-    const response = await fetch(target, { method: 'POST', headers: headers(), body: BODY });
-    const data = JSON.parse(await response.text());
-    if (data.status !== 'locked') throw new Error(`unexpected answer ${response.status}`);
-    return data;
-  };
-}
-
-function rawHttp() {
-  const { hostname, port } = new URL(url);
-  const agent = new Agent({ keepAlive: true });
-  return () =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        { agent, hostname, port, path: '/v1/check-lock', method: 'POST', headers: headers() },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk) => {
-            text += chunk;
-          });
-          res.on('end', () => {
-            const data = JSON.parse(text);
-            if (data.status === 'locked') resolve(data);
-            else reject(new Error(`unexpected answer ${res.statusCode}`));
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(BODY);
-    });
-}
 
 async function sdkRow(kind) {
   const { client, transport } = await sdkClient(input.sdk, kind, {

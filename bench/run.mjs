@@ -3,13 +3,12 @@
 // repeated and reduced to its median: machines are shared and noisy. See bench/README.md.
 //
 //   node bench/run.mjs [--rounds N] [--import-runs N] [--quick] [--no-real-polling]
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureImportTime } from './import-time.mjs';
-import { ROOT, runChild } from './lib/child.mjs';
+import { ROOT, runChild, startServer } from './lib/child.mjs';
 import { measureRuntimes } from './lib/runtimes.mjs';
 import { hasNodeTransport, sdkSource } from './lib/sdk.mjs';
 import { median, range } from './lib/stats.mjs';
@@ -127,20 +126,6 @@ log(`results written to ${file.slice(ROOT.length)}`);
 // --- Measurements --------------------------------------------------------------------------
 
 /** Starts bench/server.mjs in its own process; `stop()` ends it by closing its stdin. */
-function startServer() {
-  const child = spawn(process.execPath, ['bench/server.mjs'], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.stdout.once('data', (chunk) => {
-      const { port } = JSON.parse(String(chunk));
-      resolve({ url: `http://127.0.0.1:${port}`, stop: () => child.stdin.end() });
-    });
-  });
-}
-
 /**
  * Each round runs every row once, each in a fresh process, in an order rotated by one each
  * round. A row's ratio is taken within its round (against that round's raw fetch), and the

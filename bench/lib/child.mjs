@@ -15,8 +15,11 @@ export async function runChild(script, input, nodeArgs = []) {
   return JSON.parse(last);
 }
 
-/** Runs a command from the repository root to its end and resolves to what it printed. */
-export function runCommand(command, args) {
+/**
+ * Runs a command from the repository root to its end and resolves to what it printed on
+ * `stream` (valgrind reports on stderr).
+ */
+export function runCommand(command, args, stream = 'stdout') {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -29,9 +32,27 @@ export function runCommand(command, args) {
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(out);
+      if (code === 0) resolve(stream === 'stdout' ? out : err);
       else
         reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${err.trim() || out}`));
+    });
+  });
+}
+
+/**
+ * The loopback API stand-in (`bench/server.mjs`) in a process of its own, so that its work does
+ * not share an event loop with the client measured. `stop()` ends it.
+ */
+export function startServer() {
+  const child = spawn(process.execPath, ['bench/server.mjs'], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.stdout.once('data', (chunk) => {
+      const { port } = JSON.parse(String(chunk));
+      resolve({ url: `http://127.0.0.1:${port}`, stop: () => child.stdin.end() });
     });
   });
 }
