@@ -8,6 +8,7 @@ import {
   type WaitOptions,
   WaitTimeoutError,
 } from '../../src/index.js';
+import { warningLogger } from '../support/logger.js';
 import {
   after,
   aiResult,
@@ -399,13 +400,7 @@ describe('ai.wait when a status call fails', () => {
   });
 
   it('logs a warning for each passing failure when logging is on', async () => {
-    const warnings: string[] = [];
-    const logger = {
-      error() {},
-      warn: (line: string) => warnings.push(line),
-      info() {},
-      debug() {},
-    };
+    const { logger, warnings } = warningLogger();
     const api = waitApi([apiError(500, 'internal'), ...statuses('completed')]);
     await settleWith(api.client({ maxRetries: 0, logger, logLevel: 'warn' }), {});
     expect(warnings).toHaveLength(1);

@@ -10,6 +10,7 @@ import {
   type RunFnOptions,
 } from '../../src/index.js';
 import { countingAbortController } from '../support/fake-fetch.js';
+import { warningLogger } from '../support/logger.js';
 import {
   after,
   aiResult,
@@ -644,13 +645,7 @@ describe('runFn when reading the stored result back fails after complete', () =>
     async (_, failure) => {
       const completed = { ...OUTCOME, result_hash: 'ab12', done_at: '2026-03-31T10:30:42Z' };
       const api = leaseApi({ [COMPLETE]: json(completed), [RESULT]: failure });
-      const warnings: string[] = [];
-      const logger = {
-        error() {},
-        warn: (line: string) => warnings.push(line),
-        info() {},
-        debug() {},
-      };
+      const { logger, warnings } = warningLogger();
       const outcome = runFnWith(api, { maxRetries: 0, logger }, () => ({ rows: 3 }));
       await vi.advanceTimersByTimeAsync(0);
 
